@@ -1,0 +1,57 @@
+package lucid.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The vector shapes the kernels use, chosen once per JVM.
+ *
+ * <p>{@code -Dlucid.vector=false} turns the Vector API off (every kernel then runs its scalar
+ * twin); {@code -Dlucid.vector.bits=256} caps the width, so AVX2-sized code paths can be tested
+ * on an AVX-512 machine.
+ */
+public final class Vectors {
+    private Vectors() {}
+
+    /** The float species used by all kernels (16 lanes on AVX-512, 8 on AVX2). */
+    public static final VectorSpecies<Float> F;
+    /** Byte, short and int species with the same lane count as {@link #F}. */
+    public static final VectorSpecies<Byte> B;
+    public static final VectorSpecies<Short> S;
+    public static final VectorSpecies<Integer> I;
+    /** Whether the Vector API paths are used at all. */
+    public static final boolean ENABLED;
+
+    static {
+        int preferredBits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        int capBits = Integer.getInteger("lucid.vector.bits", preferredBits);
+        int bits = Math.min(preferredBits, capBits);
+        boolean wanted = !"false".equalsIgnoreCase(System.getProperty("lucid.vector", "true"));
+        // Below 256 bits (e.g. 128-bit NEON) the byte species for quantized blocks would be
+        // narrower than any vector shape: the kernels then run scalar.
+        F = bits >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+        int lanes = F.length();
+        B = ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(lanes * 8));
+        S = ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(lanes * 16));
+        I = IntVector.SPECIES_64.withShape(VectorShape.forBitSize(lanes * 32));
+        ENABLED = wanted && bits >= 256;
+    }
+
+    /** Little-endian, unaligned layouts for reading GGUF data. */
+    public static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    /** Reads an IEEE half float stored little-endian at {@code offset}. */
+    public static float f16(java.lang.foreign.MemorySegment data, long offset) {
+        return Float.float16ToFloat(data.get(LE_SHORT, offset));
+    }
+}

@@ -78,7 +78,7 @@ final class GgufHeaderParser {
         checkCount(metadataCount, 13, "metadata entries");
         LinkedHashMap<String, GgufMetadata.Entry> entries = new LinkedHashMap<>();
         for (long i = 0; i < metadataCount; i++) {
-            String key = string("the key of metadata entry #" + i);
+            String key = printable(string("the key of metadata entry #" + i));
             long typeId = Integer.toUnsignedLong(u32("the type of metadata " + key));
             GgufValueType type = GgufValueType.byId(typeId);
             if (type == null) {
@@ -129,7 +129,7 @@ final class GgufHeaderParser {
     }
 
     private TensorInfo tensorInfo(long index, int alignment) {
-        String name = string("the name of tensor #" + index);
+        String name = printable(string("the name of tensor #" + index));
         long dims = Integer.toUnsignedLong(u32("the dimension count of tensor " + name));
         if (dims < 1 || dims > MAX_DIMS) {
             throw fail("tensor " + name + " has an impossible shape: " + dims + " dimensions (GGUF allows 1 to " + MAX_DIMS + ")");
@@ -309,6 +309,20 @@ final class GgufHeaderParser {
             sb.append(b >= 0x20 && b < 0x7F ? String.valueOf((char) b) : String.format("\\x%02x", b));
         }
         return sb.append('"').toString();
+    }
+
+    /**
+     * A key or tensor name as it may appear in a one-line message: control characters escaped.
+     * Names in valid files contain none, so this changes nothing there.
+     */
+    private static String printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isISOControl(s.charAt(i))) {
+                String quoted = GgufMetadata.quote(s);
+                return quoted.substring(1, quoted.length() - 1);
+            }
+        }
+        return s;
     }
 
     static long alignUp(long offset, int alignment) {

@@ -1,0 +1,79 @@
+package lucid.generate;
+
+import lucid.LucidException;
+import lucid.model.InferenceState;
+import lucid.model.Transformer;
+import lucid.tensor.WorkerPool;
+
+import java.util.Arrays;
+
+/**
+ * One sequence being processed by a model: the tokens so far and the KV cache that remembers
+ * them. {@link #evaluate} appends a token and returns the logits for the one after it.
+ */
+public final class Session {
+    private final Transformer model;
+    private final InferenceState state;
+    private final int[] tokens;
+    private int length;
+
+    public Session(Transformer model, int contextLength, WorkerPool pool) {
+        if (contextLength <= 0) {
+            throw new LucidException("the context length must be positive, got " + contextLength);
+        }
+        this.model = model;
+        this.state = new InferenceState(model.config(), contextLength, pool);
+        this.tokens = new int[contextLength];
+    }
+
+    public Transformer model() {
+        return model;
+    }
+
+    public int contextLength() {
+        return tokens.length;
+    }
+
+    /** Tokens in the sequence (= the position the next token will take). */
+    public int length() {
+        return length;
+    }
+
+    public boolean isFull() {
+        return length == tokens.length;
+    }
+
+    public int[] tokens() {
+        return Arrays.copyOf(tokens, length);
+    }
+
+    /** Appends {@code token} and returns the logits for the next token (valid until the next call). */
+    public float[] evaluate(int token) {
+        if (isFull()) {
+            throw new ContextFullException(tokens.length);
+        }
+        model.forward(token, length, state);
+        tokens[length++] = token;
+        return state.logits();
+    }
+
+    /** Appends all tokens; returns the logits after the last. */
+    public float[] evaluate(int[] prompt) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("nothing to evaluate");
+        }
+        if (prompt.length > tokens.length - length) {
+            throw new ContextFullException(tokens.length, length + prompt.length);
+        }
+        float[] logits = null;
+        for (int token : prompt) {
+            logits = evaluate(token);
+        }
+        return logits;
+    }
+
+    /** Forgets the sequence (the cache is simply overwritten from position 0). */
+    public void reset() {
+        length = 0;
+    }
+}

@@ -1,0 +1,83 @@
+package lucid.model;
+
+import lucid.tensor.VectorMath;
+import lucid.tensor.WorkerPool;
+
+/**
+ * Causal scaled dot-product attention of one new position over the KV cache, heads split over
+ * the worker pool. Head h reads key/value head h / groupSize (grouped-query attention).
+ */
+final class Attention implements WorkerPool.Job {
+    /** Below this many score computations (heads × positions) one thread does all heads. */
+    private static final int PARALLEL_THRESHOLD = 4096;
+
+    private final ModelConfig config;
+    private final WorkerPool pool;
+    private final WorkerPool.Chunks chunks = new WorkerPool.Chunks();
+    private final float scale;
+    private final int contextLength;
+    /** Attention weights per head over positions (heads, context); row h holds head h's softmax. */
+    final float[] weights;
+
+    // The arguments of the running job.
+    private float[] q;
+    private float[] keys;
+    private float[] values;
+    private float[] out;
+    private int positions;
+
+    Attention(ModelConfig config, int contextLength, WorkerPool pool) {
+        this.config = config;
+        this.pool = pool;
+        this.contextLength = contextLength;
+        this.scale = (float) (1.0 / Math.sqrt(config.headSize()));
+        this.weights = new float[config.headCount() * contextLength];
+    }
+
+    /** out (heads·valueSize) = softmax(q·Kᵀ/√headSize)·V over positions 0..position of {@code layer}. */
+    void attend(float[] q, KvCache cache, int layer, int position, float[] out) {
+        this.q = q;
+        this.keys = cache.keys[layer];
+        this.values = cache.values[layer];
+        this.out = out;
+        this.positions = position + 1;
+        int heads = config.headCount();
+        if (pool.threads() == 1 || heads * positions < PARALLEL_THRESHOLD) {
+            for (int h = 0; h < heads; h++) {
+                head(h);
+            }
+        } else {
+            chunks.reset(heads, pool.threads(), 1);
+            pool.invoke(this);
+        }
+    }
+
+    @Override
+    public void work(int thread) {
+        for (int start = chunks.take(); start >= 0; start = chunks.take()) {
+            for (int h = start, end = chunks.end(start); h < end; h++) {
+                head(h);
+            }
+        }
+    }
+
+    private void head(int h) {
+        int headSize = config.headSize();
+        int valueSize = config.valueSize();
+        int kvHead = h / config.groupSize();
+        int keyStride = config.keyDim();
+        int valueStride = config.valueDim();
+        int att = h * contextLength;
+        // scores[t] = q_h · k_t / √headSize
+        for (int t = 0; t < positions; t++) {
+            weights[att + t] = VectorMath.dot(q, h * headSize, keys, t * keyStride + kvHead * headSize, headSize) * scale;
+        }
+        VectorMath.softmax(weights, att, positions);
+        // out_h = Σ_t weights[t] · v_t
+        int o = h * valueSize;
+        java.util.Arrays.fill(out, o, o + valueSize, 0f);
+        for (int t = 0; t < positions; t++) {
+            VectorMath.addScaled(out, o, weights[att + t], values, t * valueStride + kvHead * valueSize, valueSize);
+        }
+    }
+}

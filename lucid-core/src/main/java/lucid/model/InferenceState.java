@@ -1,0 +1,65 @@
+package lucid.model;
+
+import lucid.tensor.MatVec;
+import lucid.tensor.WorkerPool;
+
+/**
+ * The scratch buffers and KV cache one sequence needs while it runs through a model (llama2.c's
+ * RunState). Allocated once per session, so the decode loop allocates nothing.
+ */
+public final class InferenceState {
+    final ModelConfig config;
+    final KvCache cache;
+    final MatVec matVec;
+    final Attention attention;
+
+    /** The residual stream (dim). */
+    final float[] x;
+    /** Normed input of the current sublayer (dim). */
+    final float[] xb;
+    /** Output of a sublayer before it is added to the residual (dim). */
+    final float[] xb2;
+    /** Queries of all heads (heads·headSize). */
+    final float[] q;
+    /** The new position's key (kvHeads·headSize) and value (kvHeads·valueSize). */
+    final float[] k;
+    final float[] v;
+    /** Attention output of all heads, concatenated (heads·valueSize). */
+    final float[] attentionOut;
+    /** FFN hidden activations: gate and up projections (ffn). */
+    final float[] hb;
+    final float[] hb2;
+    /** RoPE cos/sin of the current position (rope pairs). */
+    final float[] ropeCos;
+    final float[] ropeSin;
+    /** Output logits (vocab). */
+    final float[] logits;
+
+    public InferenceState(ModelConfig config, int contextLength, WorkerPool pool) {
+        this.config = config;
+        this.cache = new KvCache(config, contextLength);
+        this.matVec = new MatVec(pool);
+        this.attention = new Attention(config, contextLength, pool);
+        x = new float[config.embeddingLength()];
+        xb = new float[Math.max(config.embeddingLength(), config.headCount() * config.valueSize())];
+        xb2 = new float[config.embeddingLength()];
+        q = new float[config.queryDim()];
+        k = new float[config.keyDim()];
+        v = new float[config.valueDim()];
+        attentionOut = new float[config.headCount() * config.valueSize()];
+        hb = new float[config.feedForwardLength()];
+        hb2 = new float[config.feedForwardLength()];
+        ropeCos = new float[config.rope().dimensions() / 2];
+        ropeSin = new float[config.rope().dimensions() / 2];
+        logits = new float[config.vocabularySize()];
+    }
+
+    public int contextLength() {
+        return cache.contextLength();
+    }
+
+    /** The logits left by the last forward step (read-only by convention; overwritten by the next step). */
+    public float[] logits() {
+        return logits;
+    }
+}

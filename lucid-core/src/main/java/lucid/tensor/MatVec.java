@@ -1,0 +1,88 @@
+package lucid.tensor;
+
+/**
+ * Matrix-vector products over a {@link WorkerPool}, reused for every product of a session (no
+ * allocation per token). Up to three matrices that read the same input (Q, K, V; gate and up)
+ * run as one job, so the threads meet once instead of three times.
+ *
+ * <p>Every output row is computed by exactly one thread in a fixed order, so the results are
+ * bit-identical whatever the thread count.
+ */
+public final class MatVec implements WorkerPool.Job {
+    /** Products smaller than this many weights run on the calling thread alone. */
+    private static final long PARALLEL_THRESHOLD = 1 << 15;
+    private static final int MIN_CHUNK_ROWS = 16;
+
+    private final WorkerPool pool;
+    private final WorkerPool.Chunks chunks = new WorkerPool.Chunks();
+    private final WeightMatrix[] matrices = new WeightMatrix[3];
+    private final float[][] outputs = new float[3][];
+    private final int[] firstRow = new int[4];
+    private int count;
+    private float[] input;
+
+    public MatVec(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    /** out = W·x. */
+    public void multiply(WeightMatrix w, float[] x, float[] out) {
+        count = 0;
+        add(w, out);
+        run(x);
+    }
+
+    /** out1 = W1·x and out2 = W2·x. */
+    public void multiply(WeightMatrix w1, float[] out1, WeightMatrix w2, float[] out2, float[] x) {
+        count = 0;
+        add(w1, out1);
+        add(w2, out2);
+        run(x);
+    }
+
+    /** out1 = W1·x, out2 = W2·x and out3 = W3·x. */
+    public void multiply(WeightMatrix w1, float[] out1, WeightMatrix w2, float[] out2, WeightMatrix w3, float[] out3, float[] x) {
+        count = 0;
+        add(w1, out1);
+        add(w2, out2);
+        add(w3, out3);
+        run(x);
+    }
+
+    private void add(WeightMatrix w, float[] out) {
+        matrices[count] = w;
+        outputs[count] = out;
+        firstRow[count + 1] = firstRow[count] + w.rows();
+        count++;
+    }
+
+    private void run(float[] x) {
+        input = x;
+        int totalRows = firstRow[count];
+        long weights = (long) totalRows * matrices[0].cols();
+        if (pool.threads() == 1 || weights < PARALLEL_THRESHOLD) {
+            for (int m = 0; m < count; m++) {
+                matrices[m].multiplyRows(x, outputs[m], 0, matrices[m].rows());
+            }
+        } else {
+            chunks.reset(totalRows, pool.threads(), MIN_CHUNK_ROWS);
+            pool.invoke(this);
+        }
+        input = null;
+    }
+
+    @Override
+    public void work(int thread) {
+        for (int start = chunks.take(); start >= 0; start = chunks.take()) {
+            int end = chunks.end(start);
+            // A chunk may straddle two matrices: split it at their boundary.
+            for (int m = 0; m < count; m++) {
+                int lo = Math.max(start, firstRow[m]);
+                int hi = Math.min(end, firstRow[m + 1]);
+                if (lo < hi) {
+                    matrices[m].multiplyRows(input, outputs[m], lo - firstRow[m], hi - firstRow[m]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package lucid.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static lucid.tensor.Vectors.F;
+import static lucid.tensor.Vectors.LE_FLOAT;
+import static lucid.tensor.Vectors.ORDER;
+
+/**
+ * Elementwise and reduction kernels on float activations: the small steps of the forward pass
+ * between the matrix products. Each has a scalar twin ({@code ...Scalar}) that the tests use.
+ */
+public final class VectorMath {
+    private VectorMath() {}
+
+    /** Σ a[aOff+i]·b[bOff+i] for i &lt; n. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        if (!Vectors.ENABLED || n < F.length()) {
+            return dotScalar(a, aOff, b, bOff, n);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    public static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /** out[outOff+i] += s·x[xOff+i] for i &lt; n. */
+    public static void addScaled(float[] out, int outOff, float s, float[] x, int xOff, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            FloatVector sv = FloatVector.broadcast(F, s);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, xOff + i).fma(sv, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.fma(x[xOff + i], s, out[outOff + i]);
+        }
+    }
+
+    /** out[i] += x[i] for i &lt; n (the residual connection). */
+    public static void add(float[] out, float[] x, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, out, i).add(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+            }
+        }
+        for (; i < n; i++) {
+            out[i] += x[i];
+        }
+    }
+
+    /**
+     * RMSNorm: out = x / sqrt(mean(x²) + eps) ⊙ weight, with weight stored as F32 in
+     * {@code weight}. The sum of squares is accumulated in double so the result does not depend
+     * on the vector width.
+     */
+    public static void rmsNorm(float[] out, float[] x, int xOff, MemorySegment weight, int n, float eps) {
+        double sumSquares = 0;
+        for (int i = 0; i < n; i++) {
+            sumSquares += (double) x[xOff + i] * x[xOff + i];
+        }
+        float scale = (float) (1.0 / Math.sqrt(sumSquares / n + eps));
+        int i = 0;
+        if (Vectors.ENABLED) {
+            FloatVector sv = FloatVector.broadcast(F, scale);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector w = FloatVector.fromMemorySegment(F, weight, 4L * i, ORDER);
+                FloatVector.fromArray(F, x, xOff + i).mul(sv).mul(w).intoArray(out, i);
+            }
+        }
+        for (; i < n; i++) {
+            out[i] = x[xOff + i] * scale * weight.get(LE_FLOAT, 4L * i);
+        }
+    }
+
+    public static void rmsNormScalar(float[] out, float[] x, int xOff, MemorySegment weight, int n, float eps) {
+        double sumSquares = 0;
+        for (int i = 0; i < n; i++) {
+            sumSquares += (double) x[xOff + i] * x[xOff + i];
+        }
+        float scale = (float) (1.0 / Math.sqrt(sumSquares / n + eps));
+        for (int i = 0; i < n; i++) {
+            out[i] = x[xOff + i] * scale * weight.get(LE_FLOAT, 4L * i);
+        }
+    }
+
+    /** In-place softmax of x[off..off+n) (max-subtracted, so large logits do not overflow). */
+    public static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < n; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    /** SwiGLU: gate[i] = silu(gate[i]) · up[i], where silu(g) = g / (1 + e^-g). */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package lucid.generate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import lucid.SharedAssets;
+import lucid.gguf.GgufFile;
+import lucid.model.ModelConfig;
+import lucid.model.ModelWeights;
+import lucid.model.Transformer;
+import lucid.sampling.SamplerSettings;
+import lucid.tensor.WorkerPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Greedy decoding against token ids recorded from a float64 reference and from llama.cpp. */
+class GreedyDecodingTest {
+
+    /** Greedy ids after {@code prompt}, with EOS not stopping (as the references were recorded). */
+    static int[] greedy(Path modelFile, int[] prompt, int count, int threads) {
+        try (GgufFile file = GgufFile.open(modelFile, GgufFile.Loading.READ);
+             Arena arena = Arena.ofConfined();
+             WorkerPool pool = new WorkerPool(threads)) {
+            ModelConfig config = ModelConfig.fromGguf(file);
+            Transformer model = new Transformer(config, ModelWeights.load(file, config, arena));
+            Session session = new Session(model, prompt.length + count, pool);
+            var chain = SamplerSettings.greedy().toChain(config.vocabularySize());
+            return Generator.generate(session, prompt, count, chain, token -> false, token -> {}).generated();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void stories260KFromBosMatchesReferenceFor200Tokens(int threads) {
+        JsonNode expected = SharedAssets.json("testdata/stories260K/greedy-from-bos.json");
+        int[] prompt = SharedAssets.ints(expected.get("prompt_ids"));
+        int[] ids = SharedAssets.ints(expected.get("greedy_ids"));
+        assertThat(ids).hasSize(200);
+        assertThat(greedy(SharedAssets.stories260K(), prompt, ids.length, threads)).containsExactly(ids);
+    }
+
+    @Test
+    void stories260KFromEachPromptMatchesReference() {
+        JsonNode cases = SharedAssets.json("testdata/stories260K/greedy-prompts.json").get("cases");
+        assertThat(cases.size()).isEqualTo(5);
+        for (JsonNode c : cases) {
+            int[] prompt = SharedAssets.ints(c.get("prompt_ids"));
+            int[] expected = SharedAssets.ints(c.get("greedy_ids"));
+            assertThat(greedy(SharedAssets.stories260K(), prompt, expected.length, 1))
+                    .as("greedy continuation of \"%s\"", c.get("prompt").asText())
+                    .containsExactly(expected);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tiny-f32.gguf", "tiny-f16.gguf", "tiny-q8_0.gguf", "tiny-q4_0.gguf"})
+    void syntheticModelsMatchLlamaCpp(String fileName) {
+        JsonNode models = SharedAssets.json("testdata/synth/expected.json").get("models");
+        JsonNode entry = null;
+        for (JsonNode m : models) {
+            if (m.get("file").asText().equals(fileName)) {
+                entry = m;
+            }
+        }
+        assertThat(entry).as("expected.json has an entry for " + fileName).isNotNull();
+        int[] prompt = SharedAssets.ints(entry.get("prompt_ids"));
+        int[] expected = SharedAssets.ints(entry.get("greedy_ids"));
+        assertThat(greedy(SharedAssets.path("testdata/synth/" + fileName), prompt, expected.length, 2)).containsExactly(expected);
+    }
+}

@@ -1,0 +1,44 @@
+package lucid.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import lucid.SharedAssets;
+import lucid.gguf.GgufFile;
+import lucid.tensor.WorkerPool;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The forward pass against a float64 reference implementation. */
+class TransformerTest {
+
+    @Test
+    void stories260KLogitsMatchFloat64ReferenceAtEveryPosition() {
+        JsonNode reference = SharedAssets.json("testdata/stories260K/logits.json");
+        try (GgufFile file = GgufFile.open(SharedAssets.stories260K());
+             Arena arena = Arena.ofConfined();
+             WorkerPool pool = new WorkerPool(1)) {
+            ModelConfig config = ModelConfig.fromGguf(file);
+            Transformer model = new Transformer(config, ModelWeights.load(file, config, arena));
+            double worst = 0;
+            int checked = 0;
+            for (JsonNode sequence : reference.get("sequences")) {
+                int[] ids = SharedAssets.ints(sequence.get("ids"));
+                InferenceState state = new InferenceState(config, ids.length, pool);
+                for (int pos = 0; pos < ids.length; pos++) {
+                    model.forward(ids[pos], pos, state);
+                    JsonNode expected = sequence.get("logits").get(pos);
+                    assertThat(expected.size()).isEqualTo(config.vocabularySize());
+                    for (int v = 0; v < expected.size(); v++) {
+                        worst = Math.max(worst, Math.abs(state.logits()[v] - expected.get(v).asDouble()));
+                    }
+                    checked++;
+                }
+            }
+            System.out.printf("stories260K: %d positions, max |logit error| %.2e%n", checked, worst);
+            assertThat(checked).isGreaterThan(10);
+            assertThat(worst).as("max |logit - float64 reference|").isLessThan(1e-3);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package lucid.tokenizer;
+
+import lucid.LucidException;
+import lucid.gguf.GgufMetadata;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Turns text into token ids and ids back into text, the way the model was trained.
+ *
+ * {@snippet :
+ * Tokenizer tokenizer = Tokenizer.fromGguf(gguf.metadata());
+ * int[] ids = tokenizer.encode("Once upon a time", true);   // [1, 403, 407, 261, 378]
+ * String text = tokenizer.decode(ids);                      // "Once upon a time"
+ * }
+ *
+ * <p>Implementations are immutable and safe to share between threads.
+ */
+public interface Tokenizer {
+
+    /** The tokenizer models {@link #fromGguf} understands, as {@code tokenizer.ggml.model} names them. */
+    String SUPPORTED_MODELS = "llama (SentencePiece BPE)";
+
+    /**
+     * The tokenizer a GGUF file asks for, chosen by {@code tokenizer.ggml.model}.
+     *
+     * @throws LucidException if the vocabulary is missing or malformed, or the model is not supported
+     */
+    static Tokenizer fromGguf(GgufMetadata metadata) {
+        String model = metadata.string(Vocabulary.MODEL).orElseThrow(() -> new LucidException(
+                "the model file has no " + Vocabulary.MODEL + ", so Lucid cannot tell which tokenizer it uses"));
+        return switch (model) {
+            case "llama" -> new SentencePieceTokenizer(Vocabulary.fromGguf(metadata));
+            default -> throw new LucidException("the model uses the tokenizer \"" + model
+                    + "\", which Lucid does not support yet; supported: " + SUPPORTED_MODELS);
+        };
+    }
+
+    Vocabulary vocabulary();
+
+    /**
+     * The ids of {@code text}. Text never produces control tokens: {@code "<s>"} in the text is
+     * spelled out with ordinary tokens.
+     *
+     * @param addSpecial add BOS in front (and EOS at the end) where the vocabulary asks for them
+     */
+    int[] encode(String text, boolean addSpecial);
+
+    /**
+     * The text of a sequence of ids: control and unknown tokens give nothing, and the space the
+     * tokenizer put in front of the text is taken away again, also after a BOS (as SentencePiece
+     * does; llama.cpp keeps it after a BOS). Bytes that are not valid UTF-8 become U+FFFD.
+     * {@link #piece} keeps every space.
+     */
+    default String decode(int[] ids) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        boolean atStart = true;
+        for (int id : ids) {
+            byte[] bytes = textBytes(id);
+            if (atStart && bytes.length > 0) {
+                bytes = withoutSpacePrefix(bytes);
+                atStart = false;
+            }
+            out.writeBytes(bytes);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes {@code id} adds to decoded text: nothing for control and unknown tokens. */
+    byte[] textBytes(int id);
+
+    /**
+     * The first text bytes of a sequence without the space the tokenizer put in front of the text
+     * when encoding, if it adds one ({@link Vocabulary#addSpacePrefix}).
+     */
+    default byte[] withoutSpacePrefix(byte[] firstText) {
+        if (vocabulary().addSpacePrefix() && firstText.length > 0 && firstText[0] == ' ') {
+            return Arrays.copyOfRange(firstText, 1, firstText.length);
+        }
+        return firstText;
+    }
+
+    /**
+     * The token's own bytes, for display: {@code "▁Hello"} gives {@code " Hello"},
+     * {@code "<0x0A>"} the byte 10, and control tokens their name, e.g. {@code "<s>"}.
+     */
+    byte[] pieceBytes(int id);
+
+    /** {@link #pieceBytes} as text; a byte token that is part of a character gives U+FFFD. */
+    default String piece(int id) {
+        return new String(pieceBytes(id), StandardCharsets.UTF_8);
+    }
+}

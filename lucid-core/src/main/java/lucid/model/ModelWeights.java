@@ -78,6 +78,11 @@ public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layer
         return converted;
     }
 
+    /** The storage type of the block matrices (what "a Q8_0 model" refers to). */
+    public GgmlType matrixType() {
+        return layers.getFirst().query().type();
+    }
+
     /** Bytes of weights one decode step streams (all matrices once, the embedding row excluded). */
     public long streamedBytesPerToken() {
         long total = output.byteSize();

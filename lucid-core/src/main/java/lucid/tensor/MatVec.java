@@ -10,7 +10,7 @@ package lucid.tensor;
  */
 public final class MatVec implements WorkerPool.Job {
     /** Products smaller than this many weights run on the calling thread alone. */
-    private static final long PARALLEL_THRESHOLD = 1 << 15;
+    private static final long PARALLEL_THRESHOLD = 1 << 18;
     private static final int MIN_CHUNK_ROWS = 16;
 
     private final WorkerPool pool;

@@ -1,5 +1,7 @@
 package lucid.tokenizer;
 
+import lucid.SharedAssets;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,7 +22,7 @@ class EncodeSpeedTest {
             end--; // do not cut a character in two
         }
         String text = new String(Arrays.copyOf(all, end), StandardCharsets.UTF_8);
-        Tokenizer tokenizer = SharedAssets.llamaSpm();
+        Tokenizer tokenizer = TestTokenizers.llamaSpm();
 
         int[] ids = null;
         for (int run = 1; run <= 3; run++) {

@@ -1,5 +1,7 @@
 package lucid.tokenizer;
 
+import lucid.SharedAssets;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -40,7 +42,7 @@ class LlamaCppTestVectorsTest {
     }
 
     private static Stream<DynamicTest> casesFor(String vocab) throws IOException {
-        Tokenizer tokenizer = SharedAssets.tokenizer(DIR + vocab);
+        Tokenizer tokenizer = TestTokenizers.tokenizer(DIR + vocab);
         assertThat(tokenizer).isInstanceOf(SentencePieceTokenizer.class);
         return readCases(vocab).stream().map(c -> DynamicTest.dynamicTest(
                 "#" + c.index() + " " + printable(c.text()),

@@ -1,5 +1,7 @@
 package lucid.tokenizer;
 
+import lucid.SharedAssets;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -34,7 +36,7 @@ class NaiveMergeTest {
             int[] codePoints = random.ints(random.nextInt(0, 25), 0, alphabet.length).map(k -> alphabet[k]).toArray();
             texts.add(new String(codePoints, 0, codePoints.length));
         }
-        for (Tokenizer tokenizer : List.of(SharedAssets.llamaSpm(), SharedAssets.stories260K())) {
+        for (Tokenizer tokenizer : List.of(TestTokenizers.llamaSpm(), TestTokenizers.stories260K())) {
             SentencePieceTokenizer spm = (SentencePieceTokenizer) tokenizer;
             for (String text : texts) {
                 assertThat(spm.encode(text, false)).as(LlamaCppTestVectorsTest.printable(text)).containsExactly(naiveEncode(spm, text));

@@ -13,9 +13,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Encoding and decoding details, checked against what llama.cpp (node-llama-cpp 3.21.1) gives. */
 class SentencePieceTokenizerTest {
-    private final Tokenizer llama = SharedAssets.llamaSpm();
-    private final Tokenizer stories = SharedAssets.stories260K();
-    private final Tokenizer phi3 = SharedAssets.tokenizer("tokenizers/llamacpp-vocab/ggml-vocab-phi-3.gguf");
+    private final Tokenizer llama = TestTokenizers.llamaSpm();
+    private final Tokenizer stories = TestTokenizers.stories260K();
+    private final Tokenizer phi3 = TestTokenizers.tokenizer("tokenizers/llamacpp-vocab/ggml-vocab-phi-3.gguf");
 
     @ParameterizedTest
     @ValueSource(strings = {"Hello world", "a", " ", "  ", "   x", "trailing  ", " both ", "a  b   c",

@@ -1,5 +1,7 @@
 package lucid.tokenizer;
 
+import lucid.SharedAssets;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DynamicTest;
@@ -15,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The stories260K model's 512-token vocabulary against ids recorded from llama.cpp. */
 class Stories260KTokenizerTest {
-    private final Tokenizer tokenizer = SharedAssets.stories260K();
+    private final Tokenizer tokenizer = TestTokenizers.stories260K();
 
     @TestFactory
     Stream<DynamicTest> encodesLikeLlamaCppWithAndWithoutBos() throws IOException {

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Streaming detokenization: whole characters only, nothing lost. */
 class Utf8StreamDecoderTest {
-    private final Tokenizer stories = SharedAssets.stories260K();
+    private final Tokenizer stories = TestTokenizers.stories260K();
 
     @Test
     void chineseAndEmojiComeOutWholeWhenFedOneByteTokenAtATime() {

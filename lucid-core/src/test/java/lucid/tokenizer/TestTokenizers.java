@@ -1,24 +1,16 @@
 package lucid.tokenizer;
 
+import lucid.SharedAssets;
 import lucid.gguf.GgufFile;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The read-only assets in ../shared (system property lucid.shared), and tokenizers loaded from them. */
-final class SharedAssets {
+/** Tokenizers loaded (once each) from the vocabularies in ../shared. */
+final class TestTokenizers {
     private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
-    private SharedAssets() {}
-
-    static Path path(String relative) {
-        String shared = System.getProperty("lucid.shared");
-        if (shared == null) {
-            throw new IllegalStateException("system property lucid.shared is not set (surefire sets it to ../shared)");
-        }
-        return Path.of(shared).resolve(relative);
-    }
+    private TestTokenizers() {}
 
     static Tokenizer stories260K() {
         return tokenizer("models/stories260K.gguf");
@@ -31,7 +23,7 @@ final class SharedAssets {
 
     static Tokenizer tokenizer(String relative) {
         return TOKENIZERS.computeIfAbsent(relative, r -> {
-            try (GgufFile file = GgufFile.open(path(r))) {
+            try (GgufFile file = GgufFile.open(SharedAssets.path(r))) {
                 return Tokenizer.fromGguf(file.metadata());
             }
         });

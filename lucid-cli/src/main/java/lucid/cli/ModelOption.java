@@ -1,0 +1,26 @@
+package lucid.cli;
+
+import lucid.gguf.GgufFile;
+import lucid.model.ModelLocator;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The -m MODEL and loading options shared by commands that run a model. */
+final class ModelOption {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "a .gguf file, or a model name looked up in LUCID_MODELS and ~/.cache/lucid/models")
+    String model;
+
+    @Option(names = "--mmap", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "map the file instead of reading it into memory (starts faster; streams weights more slowly on some machines). Default: --no-mmap")
+    boolean mmap;
+
+    Path resolve() {
+        return ModelLocator.fromEnvironment().resolve(model);
+    }
+
+    GgufFile.Loading loading() {
+        return mmap ? GgufFile.Loading.MMAP : GgufFile.Loading.READ;
+    }
+}

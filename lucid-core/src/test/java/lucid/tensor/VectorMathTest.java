@@ -1,0 +1,133 @@
+package lucid.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The activation kernels against scalar and float64 references on random inputs of awkward sizes. */
+class VectorMathTest {
+    private static final int[] SIZES = {1, 3, 8, 15, 16, 17, 63, 100, 1000};
+
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    @Test
+    void dotMatchesFloat64Reference() {
+        Random r = new Random(21);
+        for (int n : SIZES) {
+            float[] a = random(r, n + 5);
+            float[] b = random(r, n + 3);
+            double exact = 0;
+            double magnitude = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) a[5 + i] * b[3 + i];
+                magnitude += Math.abs((double) a[5 + i] * b[3 + i]);
+            }
+            double tolerance = 1e-6 * magnitude + 1e-7;
+            assertThat((double) VectorMath.dot(a, 5, b, 3, n)).as("n=%d", n).isCloseTo(exact, within(tolerance));
+            assertThat((double) VectorMath.dotScalar(a, 5, b, 3, n)).isCloseTo(exact, within(tolerance));
+        }
+    }
+
+    @Test
+    void addScaledAndAddMatchScalarLoops() {
+        Random r = new Random(22);
+        for (int n : SIZES) {
+            float[] out = random(r, n + 2);
+            float[] x = random(r, n + 4);
+            float s = (float) r.nextGaussian();
+            float[] expected = out.clone();
+            for (int i = 0; i < n; i++) {
+                expected[2 + i] = Math.fma(x[4 + i], s, expected[2 + i]);
+            }
+            VectorMath.addScaled(out, 2, s, x, 4, n);
+            assertThat(out).containsExactly(expected);
+
+            float[] a = random(r, n);
+            float[] b = random(r, n);
+            float[] sum = a.clone();
+            VectorMath.add(sum, b, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(sum[i]).isEqualTo(a[i] + b[i]);
+            }
+        }
+    }
+
+    @Test
+    void rmsNormMatchesScalarTwinAndFloat64() {
+        Random r = new Random(23);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : SIZES) {
+                float[] x = random(r, n + 1);
+                float[] w = random(r, n);
+                MemorySegment weight = arena.allocate(4L * n);
+                F32Format.INSTANCE.quantize(w, 0, n, weight, 0);
+                float[] fast = new float[n];
+                float[] scalar = new float[n];
+                VectorMath.rmsNorm(fast, x, 1, weight, n, 1e-5f);
+                VectorMath.rmsNormScalar(scalar, x, 1, weight, n, 1e-5f);
+                assertThat(fast).containsExactly(scalar);
+                double ss = 0;
+                for (int i = 0; i < n; i++) {
+                    ss += (double) x[1 + i] * x[1 + i];
+                }
+                double scale = 1 / Math.sqrt(ss / n + 1e-5);
+                for (int i = 0; i < n; i++) {
+                    double expected = x[1 + i] * scale * w[i];
+                    assertThat((double) fast[i]).isCloseTo(expected, within(1e-5 * Math.abs(expected) + 1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxSumsToOneAndMatchesFloat64EvenForHugeLogits() {
+        Random r = new Random(24);
+        for (int n : SIZES) {
+            float[] x = random(r, n + 2);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = x[i] * 30 + 1000; // exp would overflow without the max shift
+            }
+            float[] original = x.clone();
+            VectorMath.softmax(x, 2, n);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, original[2 + i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += Math.exp(original[2 + i] - max);
+            }
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                assertThat((double) x[2 + i]).isCloseTo(Math.exp(original[2 + i] - max) / sum, within(1e-6));
+                total += x[2 + i];
+            }
+            assertThat(total).isCloseTo(1.0, within(1e-5));
+            assertThat(x[0]).isEqualTo(original[0]);
+        }
+    }
+
+    @Test
+    void swigluIsSiluOfGateTimesUp() {
+        Random r = new Random(25);
+        float[] gate = random(r, 37);
+        float[] up = random(r, 37);
+        float[] g = gate.clone();
+        VectorMath.swiglu(g, up, 37);
+        for (int i = 0; i < 37; i++) {
+            double silu = gate[i] / (1 + Math.exp(-gate[i]));
+            assertThat((double) g[i]).isCloseTo(silu * up[i], within(1e-6));
+        }
+    }
+}

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.ValueLayout;
@@ -49,6 +50,28 @@ public final class Vectors {
     public static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    // Butterfly partners for sumLanes: lane i pairs with lane i ^ k.
+    private static final VectorShuffle<Float> XOR8 = F.length() > 8 ? VectorShuffle.fromOp(F, i -> i ^ 8) : null;
+    private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F, i -> i ^ 4);
+    private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+    private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+
+    /**
+     * The sum of the lanes of v (of species {@link #F}), added pairwise in a fixed order.
+     * reduceLanes(ADD) may add in any order, and does so differently interpreted and compiled,
+     * so a dot product's last bits would depend on JIT timing; lanewise adds round the same in
+     * every tier, so this keeps results reproducible at about the same cost.
+     */
+    public static float sumLanes(FloatVector v) {
+        if (XOR8 != null) {
+            v = v.add(v.rearrange(XOR8));
+        }
+        v = v.add(v.rearrange(XOR4));
+        v = v.add(v.rearrange(XOR2));
+        v = v.add(v.rearrange(XOR1));
+        return v.lane(0);
+    }
 
     /** Reads an IEEE half float stored little-endian at {@code offset}. */
     public static float f16(java.lang.foreign.MemorySegment data, long offset) {

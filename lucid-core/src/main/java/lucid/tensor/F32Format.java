@@ -1,7 +1,6 @@
 package lucid.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -32,7 +31,7 @@ public final class F32Format implements WeightFormat {
             FloatVector w = FloatVector.fromMemorySegment(F, data, offset + 4L * i, ORDER);
             acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sumLanes(acc);
         for (; i < n; i++) {
             sum += data.get(LE_FLOAT, offset + 4L * i) * x[xOffset + i];
         }

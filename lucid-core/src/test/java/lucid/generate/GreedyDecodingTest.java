@@ -7,6 +7,7 @@ import lucid.model.ModelConfig;
 import lucid.model.ModelWeights;
 import lucid.model.Transformer;
 import lucid.sampling.SamplerSettings;
+import lucid.tensor.GgmlType;
 import lucid.tensor.WorkerPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,6 +70,53 @@ class GreedyDecodingTest {
         assertThat(entry).as("expected.json has an entry for " + fileName).isNotNull();
         int[] prompt = SharedAssets.ints(entry.get("prompt_ids"));
         int[] expected = SharedAssets.ints(entry.get("greedy_ids"));
-        assertThat(greedy(SharedAssets.path("testdata/synth/" + fileName), prompt, expected.length, 2)).containsExactly(expected);
+        Path model = SharedAssets.path("testdata/synth/" + fileName);
+        assertThat(greedy(model, prompt, expected.length, 2)).containsExactly(expected);
+        assertTopProbabilitiesMatch(model, prompt, expected, entry.get("top"));
+    }
+
+    /**
+     * llama.cpp's top-5 probabilities at each step agree with ours: within 1e-3 for float weights
+     * (llama.cpp keeps the KV cache in F16), within 5e-3 for quantized ones (llama.cpp also rounds
+     * the activations to Q8_0 before each product with Q8_0/Q4_0 weights; Lucid keeps them in F32).
+     */
+    private static void assertTopProbabilitiesMatch(Path modelFile, int[] prompt, int[] greedyIds, JsonNode top) {
+        try (GgufFile file = GgufFile.open(modelFile, GgufFile.Loading.READ);
+             Arena arena = Arena.ofConfined();
+             WorkerPool pool = new WorkerPool(1)) {
+            ModelConfig config = ModelConfig.fromGguf(file);
+            Transformer model = new Transformer(config, ModelWeights.load(file, config, arena));
+            Session session = new Session(model, prompt.length + greedyIds.length, pool);
+            float[] logits = session.evaluate(prompt);
+            double worst = 0;
+            for (int step = 0; step < greedyIds.length; step++) {
+                double[] probs = softmax(logits);
+                for (JsonNode candidate : top.get(step)) {
+                    worst = Math.max(worst, Math.abs(probs[candidate.get("id").asInt()] - candidate.get("p").asDouble()));
+                }
+                logits = session.evaluate(greedyIds[step]);
+            }
+            System.out.printf("%s: max abs probability difference to llama.cpp %.2e%n", modelFile.getFileName(), worst);
+            GgmlType type = model.weights().matrixType();
+            double tolerance = type == GgmlType.F32 || type == GgmlType.F16 ? 1e-3 : 5e-3;
+            assertThat(worst).as("max |p - llama.cpp p| over the top 5 of every step").isLessThan(tolerance);
+        }
+    }
+
+    private static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        double[] p = new double[logits.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.exp(logits[i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
     }
 }

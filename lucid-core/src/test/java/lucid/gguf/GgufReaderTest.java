@@ -128,6 +128,34 @@ class GgufReaderTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(GgufFile.Loading.class)
+    void tensorsBeyondTwoGibibytesAreReadable(GgufFile.Loading loading) throws IOException {
+        // A sparse file: one small tensor whose data starts 2 GiB + 64 bytes into the data section.
+        long offset = (1L << 31) + 64;
+        byte[] header = new MalformedGgufTest.Raw().header(3, 1, 0)
+                .str("far").u32(1).u64(4).u32(GgmlType.F32.id).u64(offset).build();
+        long dataStart = (header.length + 31) / 32 * 32;
+        float[] values = {1.5f, -2.25f, 3e-8f, 42f};
+        Path file = dir.resolve("huge.gguf");
+        try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            raf.write(header);
+            raf.setLength(dataStart + offset + 16);
+            raf.seek(dataStart + offset);
+            var buffer = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                buffer.putFloat(v);
+            }
+            raf.write(buffer.array());
+        }
+        try (GgufFile g = GgufFile.open(file, loading)) {
+            assertThat(g.fileSize()).isGreaterThan(1L << 31);
+            assertThat(g.tensor("far").orElseThrow().data().toArray(ValueLayout.JAVA_FLOAT)).containsExactly(values);
+        } finally {
+            Files.delete(file);
+        }
+    }
+
     @Test
     void versionTwoFilesReadLikeVersionThree() throws IOException {
         byte[] bytes = everyValueType().toBytes();

@@ -18,6 +18,11 @@ public final class TestModels {
     public record Shape(int dim, int layers, int heads, int kvHeads, int ffn, int vocab, int context) {}
 
     public static Path writeLlama(Path file, Shape s, GgmlType type, long seed) {
+        return writeLlama(file, s, type, seed, false);
+    }
+
+    /** @param tied leave out output.weight, so the output head reuses the token embedding */
+    public static Path writeLlama(Path file, Shape s, GgmlType type, long seed, boolean tied) {
         Random random = new Random(seed);
         GgufWriter w = new GgufWriter();
         w.put("general.architecture", "llama");
@@ -48,7 +53,9 @@ public final class TestModels {
                 matrix(w, arena, random, p + "ffn_down.weight", s.ffn(), s.dim(), type, 1 / Math.sqrt(s.ffn()));
             }
             norm(w, arena, random, "output_norm.weight", s.dim());
-            matrix(w, arena, random, "output.weight", s.dim(), s.vocab(), type, 1 / Math.sqrt(s.dim()));
+            if (!tied) {
+                matrix(w, arena, random, "output.weight", s.dim(), s.vocab(), type, 1 / Math.sqrt(s.dim()));
+            }
             w.write(file);
         }
         return file;

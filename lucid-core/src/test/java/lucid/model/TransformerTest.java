@@ -12,6 +12,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The forward pass against a float64 reference implementation. */
 class TransformerTest {
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    @Test
+    void withoutAnOutputMatrixTheEmbeddingIsTheOutputHead() {
+        var shape = new TestModels.Shape(64, 1, 4, 2, 128, 300, 64);
+        var file = TestModels.writeLlama(dir.resolve("tied.gguf"), shape, lucid.tensor.GgmlType.F32, 5, true);
+        try (Model model = Model.load(file, GgufFile.Loading.READ); WorkerPool pool = new WorkerPool(1)) {
+            ModelWeights w = model.transformer().weights();
+            assertThat(w.output()).isSameAs(w.tokenEmbedding());
+            InferenceState state = new InferenceState(model.config(), 4, pool);
+            model.transformer().forward(1, 0, state);
+            // logits[v] = embedding row v · rmsnorm(x): check one against a row read back from the file
+            float[] row = new float[64];
+            w.tokenEmbedding().readRow(7, row, 0);
+            float[] normed = new float[64];
+            lucid.tensor.VectorMath.rmsNorm(normed, state.x, 0, w.outputNorm(), 64, model.config().rmsNormEpsilon());
+            assertThat(state.logits()[7]).isCloseTo(lucid.tensor.VectorMath.dotScalar(row, 0, normed, 0, 64), org.assertj.core.api.Assertions.within(1e-4f));
+        }
+    }
 
     @Test
     void stories260KLogitsMatchFloat64ReferenceAtEveryPosition() {

@@ -47,6 +47,9 @@ public final class Generator {
                 break;
             }
             int token = sampler.sample(logits);
+            if (session.observer() != null) {
+                session.observer().onChoice(session.length(), token, sampler.lastCandidates());
+            }
             sampler.accept(token);
             if (count == generated.length) {
                 generated = Arrays.copyOf(generated, count * 2);

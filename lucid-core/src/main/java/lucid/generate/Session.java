@@ -16,6 +16,7 @@ public final class Session {
     private final InferenceState state;
     private final int[] tokens;
     private int length;
+    private GenerationObserver observer;
 
     public Session(Transformer model, int contextLength, WorkerPool pool) {
         if (contextLength <= 0) {
@@ -24,6 +25,21 @@ public final class Session {
         this.model = model;
         this.state = new InferenceState(model.config(), contextLength, pool);
         this.tokens = new int[contextLength];
+    }
+
+    /** Attaches an observer to the following steps (null detaches): see {@link GenerationObserver}. */
+    public void setObserver(GenerationObserver observer) {
+        state.setObserver(observer);
+        this.observer = observer;
+    }
+
+    public GenerationObserver observer() {
+        return observer;
+    }
+
+    /** The session's scratch state (the logit lens reuses its worker pool through it). */
+    public InferenceState state() {
+        return state;
     }
 
     public Transformer model() {

@@ -11,6 +11,7 @@ public final class InferenceState {
     final ModelConfig config;
     final KvCache cache;
     final MatVec matVec;
+    final WorkerPool pool;
     final Attention attention;
 
     /** The residual stream (dim). */
@@ -34,10 +35,13 @@ public final class InferenceState {
     final float[] ropeSin;
     /** Output logits (vocab). */
     final float[] logits;
+    /** Who watches the forward pass, or null (then nothing extra is done). */
+    ForwardObserver observer;
 
     public InferenceState(ModelConfig config, int contextLength, WorkerPool pool) {
         this.config = config;
         this.cache = new KvCache(config, contextLength);
+        this.pool = pool;
         this.matVec = new MatVec(pool);
         this.attention = new Attention(config, contextLength, pool);
         x = new float[config.embeddingLength()];
@@ -52,6 +56,20 @@ public final class InferenceState {
         ropeCos = new float[config.rope().dimensions() / 2];
         ropeSin = new float[config.rope().dimensions() / 2];
         logits = new float[config.vocabularySize()];
+    }
+
+    /** Attaches an observer to every following forward step (null detaches). */
+    public void setObserver(ForwardObserver observer) {
+        this.observer = observer;
+    }
+
+    public ForwardObserver observer() {
+        return observer;
+    }
+
+    /** The threads this state's products run on. */
+    public WorkerPool pool() {
+        return pool;
     }
 
     public int contextLength() {

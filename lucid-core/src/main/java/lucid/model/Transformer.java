@@ -47,8 +47,13 @@ public final class Transformer {
         int dim = config.embeddingLength();
         float eps = config.rmsNormEpsilon();
 
+        ForwardObserver observer = s.observer;
+
         // x = token embedding (dim)
         weights.tokenEmbedding().readRow(token, s.x, 0);
+        if (observer != null) {
+            observer.onEmbedding(position, token, s.x);
+        }
         // cos/sin of this position, shared by every head of every layer
         rope.prepare(position, s.ropeCos, s.ropeSin);
 
@@ -67,6 +72,9 @@ public final class Transformer {
             s.cache.store(l, position, s.k, s.v);
             // attentionOut (heads·vd) = softmax(q·Kᵀ/√hd)·V over positions 0..position
             s.attention.attend(s.q, s.cache, l, position, s.attentionOut);
+            if (observer != null) {
+                observer.onAttention(l, position, s.attention.weights, config.headCount(), s.contextLength());
+            }
             // x += Wo · attentionOut
             s.matVec.multiply(w.output(), s.attentionOut, s.xb2);
             VectorMath.add(s.x, s.xb2, dim);
@@ -81,10 +89,26 @@ public final class Transformer {
             // x += Wdown · hb
             s.matVec.multiply(w.down(), s.hb, s.xb2);
             VectorMath.add(s.x, s.xb2, dim);
+            if (observer != null) {
+                observer.onResidual(l, position, s.x);
+            }
         }
 
         // logits = Wout · (rmsnorm(x) ⊙ output_norm) (vocab)
-        VectorMath.rmsNorm(s.xb, s.x, 0, weights.outputNorm(), dim, eps);
-        s.matVec.multiply(weights.output(), s.xb, s.logits);
+        readOut(s.x, s.logits, s.matVec, s.xb);
+        if (observer != null) {
+            observer.onLogits(position, s.logits);
+        }
+    }
+
+    /**
+     * The model's head applied to a residual vector: logits (vocab) = Wout · (rmsnorm(x) ⊙
+     * output_norm). The last step of every forward pass, and the logit lens's view of any layer.
+     *
+     * @param scratch a buffer of at least dim floats
+     */
+    public void readOut(float[] residual, float[] logits, lucid.tensor.MatVec matVec, float[] scratch) {
+        VectorMath.rmsNorm(scratch, residual, 0, weights.outputNorm(), config.embeddingLength(), config.rmsNormEpsilon());
+        matVec.multiply(weights.output(), scratch, logits);
     }
 }

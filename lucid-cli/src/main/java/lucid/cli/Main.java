@@ -19,10 +19,11 @@ import java.nio.charset.StandardCharsets;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Run LLMs on the CPU and see how each token is chosen.",
-        subcommands = {RunCommand.class, TokenizeCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ExplainCommand.class, TokenizeCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  lucid run -m stories260K -p \"Once upon a time\" -n 100 --temp 0",
+                "  lucid explain -m stories260K -p \"Once upon a time\" -n 8",
                 "  lucid tokenize -m stories260K \"Lily and Tom\"",
                 "  lucid inspect ../shared/models/stories260K.gguf",
                 "",

@@ -48,38 +48,8 @@ final class RunCommand implements Callable<Integer>, Console.Aware {
             description = "tokens to generate; -1 (default) = until end of sequence or a full context")
     int maxTokens;
 
-    @Option(names = "--temp", paramLabel = "T", defaultValue = "" + SamplerSettings.DEFAULT_TEMPERATURE,
-            description = "temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "" + SamplerSettings.DEFAULT_TOP_K,
-            description = "keep the K most likely tokens; 0 = off (default: ${DEFAULT-VALUE})")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "" + SamplerSettings.DEFAULT_TOP_P,
-            description = "keep the most likely tokens up to probability mass P; 1 = off (default: ${DEFAULT-VALUE})")
-    float topP;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "" + SamplerSettings.DEFAULT_MIN_P,
-            description = "drop tokens less likely than P × the most likely; 0 = off (default: ${DEFAULT-VALUE})")
-    float minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0",
-            description = "penalise tokens seen in the last --repeat-last-n; 1 = off (default: ${DEFAULT-VALUE})")
-    float repeatPenalty;
-
-    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "" + SamplerSettings.DEFAULT_REPEAT_LAST_N,
-            description = "how many recent tokens the penalties look at (default: ${DEFAULT-VALUE})")
-    int repeatLastN;
-
-    @Option(names = "--frequency-penalty", paramLabel = "F", defaultValue = "0", description = "subtract F per earlier occurrence (default: 0)")
-    float frequencyPenalty;
-
-    @Option(names = "--presence-penalty", paramLabel = "F", defaultValue = "0", description = "subtract F from tokens already present (default: 0)")
-    float presencePenalty;
-
-    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "random seed; the same seed and settings give the same text (default: random, printed)")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "threads (default: all cores)")
     Integer threads;
@@ -101,9 +71,7 @@ final class RunCommand implements Callable<Integer>, Console.Aware {
         }
         int threadCount = CliChecks.threads(threads);
         String promptText = promptText();
-        long seedValue = seed != null ? seed : System.nanoTime() ^ 0x5DEECE66DL;
-        SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
-                frequencyPenalty, presencePenalty, seedValue);
+        SamplerSettings settings = sampling.toSettings();
 
         long loadStart = System.nanoTime();
         Path path = modelOption.resolve();
@@ -122,7 +90,7 @@ final class RunCommand implements Callable<Integer>, Console.Aware {
             console.err().printf("lucid: %s (%s, %d layers, dim %d, %s) loaded in %d ms; context %d, %d thread%s, seed %d, %s%n",
                     model.name(), config.architecture(), config.blockCount(), config.embeddingLength(),
                     model.transformer().weights().matrixType(), loadMillis, context, threadCount,
-                    threadCount == 1 ? "" : "s", seedValue, chain.name());
+                    threadCount == 1 ? "" : "s", settings.seed(), chain.name());
 
             var out = console.out();
             out.print(promptText);

@@ -105,6 +105,9 @@ final class ExplainCommand implements Callable<Integer>, Console.Aware {
                 write(html, HtmlReport.render(trace, model));
                 console.err().println("lucid: wrote " + html);
             }
+            var g = result.generation();
+            console.err().printf(java.util.Locale.ROOT, "lucid: prompt %d tokens in %.1f ms · generated %d tokens in %.1f ms (%.1f tok/s, tracing included)%n",
+                    g.promptTokens().length, g.promptNanos() / 1e6, g.generated().length, g.generationNanos() / 1e6, g.generationTokensPerSecond());
         }
         return 0;
     }

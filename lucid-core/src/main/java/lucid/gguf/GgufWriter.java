@@ -5,6 +5,7 @@ import lucid.tensor.GgmlType;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -25,7 +26,13 @@ public final class GgufWriter {
     private final LinkedHashMap<String, GgufMetadata.Entry> metadata = new LinkedHashMap<>();
     private final List<PendingTensor> tensors = new ArrayList<>();
 
-    private record PendingTensor(String name, GgmlType type, long[] shape, MemorySegment data) {}
+    /** Fills a tensor's bytes (in its stored format) when the file is written, so big models need not sit in memory. */
+    @FunctionalInterface
+    public interface TensorSource {
+        void fill(MemorySegment target);
+    }
+
+    private record PendingTensor(String name, GgmlType type, long[] shape, long byteSize, TensorSource source) {}
 
     public GgufWriter put(String key, String value) {
         return put(key, GgufValueType.STRING, value);
@@ -59,15 +66,26 @@ public final class GgufWriter {
 
     /** Adds a tensor whose bytes (already in {@code type}'s stored format) are {@code data}. */
     public GgufWriter addTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+        long bytes = byteSize(type, shape);
+        if (bytes != data.byteSize()) {
+            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes given, " + bytes + " expected");
+        }
+        tensors.add(new PendingTensor(name, type, shape.clone(), bytes, target -> MemorySegment.copy(data, 0, target, 0, bytes)));
+        return this;
+    }
+
+    /** Adds a tensor whose bytes {@code source} produces while the file is written. */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, TensorSource source) {
+        tensors.add(new PendingTensor(name, type, shape.clone(), byteSize(type, shape), source));
+        return this;
+    }
+
+    private static long byteSize(GgmlType type, long[] shape) {
         long elements = 1;
         for (long d : shape) {
             elements = Math.multiplyExact(elements, d);
         }
-        if (type.bytesFor(elements) != data.byteSize()) {
-            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes given, " + type.bytesFor(elements) + " expected");
-        }
-        tensors.add(new PendingTensor(name, type, shape.clone(), data));
-        return this;
+        return type.bytesFor(elements);
     }
 
     private int alignment() {
@@ -116,13 +134,18 @@ public final class GgufWriter {
             sink.u32(t.type.id);
             sink.u64(offset);
             offsets.add(offset);
-            offset = GgufHeaderParser.alignUp(offset + t.data.byteSize(), alignment);
+            offset = GgufHeaderParser.alignUp(offset + t.byteSize, alignment);
         }
         sink.pad(alignment);
         long dataStart = sink.written;
         for (int i = 0; i < tensors.size(); i++) {
             sink.zeros(dataStart + offsets.get(i) - sink.written);
-            sink.bytes(tensors.get(i).data);
+            PendingTensor t = tensors.get(i);
+            try (Arena arena = Arena.ofShared()) { // shared: sources may fill in parallel
+                MemorySegment bytes = arena.allocate(Math.max(1, t.byteSize), 64).asSlice(0, t.byteSize);
+                t.source.fill(bytes);
+                sink.bytes(bytes);
+            }
         }
         sink.pad(alignment);
         out.flush();

@@ -73,7 +73,10 @@ public final class Session {
         return state.logits();
     }
 
-    /** Appends all tokens; returns the logits after the last. */
+    /**
+     * Appends all tokens, in batches (each weight is read once per batch, not once per token);
+     * returns the logits after the last.
+     */
     public float[] evaluate(int[] prompt) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("nothing to evaluate");
@@ -81,11 +84,16 @@ public final class Session {
         if (prompt.length > tokens.length - length) {
             throw new ContextFullException(tokens.length, length + prompt.length);
         }
-        float[] logits = null;
-        for (int token : prompt) {
-            logits = evaluate(token);
+        if (prompt.length == 1) {
+            return evaluate(prompt[0]);
         }
-        return logits;
+        for (int from = 0; from < prompt.length; from += InferenceState.BATCH) {
+            int n = Math.min(InferenceState.BATCH, prompt.length - from);
+            model.forwardBatch(prompt, from, n, length, state);
+            System.arraycopy(prompt, from, tokens, length, n);
+            length += n;
+        }
+        return state.logits();
     }
 
     /** Forgets the sequence (the cache is simply overwritten from position 0). */

@@ -21,9 +21,11 @@ final class Attention implements WorkerPool.Job {
 
     // The arguments of the running job.
     private float[] q;
+    private int qOffset;
     private float[] keys;
     private float[] values;
     private float[] out;
+    private int outOffset;
     private int positions;
 
     Attention(ModelConfig config, int contextLength, WorkerPool pool) {
@@ -36,7 +38,14 @@ final class Attention implements WorkerPool.Job {
 
     /** out (heads·valueSize) = softmax(q·Kᵀ/√headSize)·V over positions 0..position of {@code layer}. */
     void attend(float[] q, KvCache cache, int layer, int position, float[] out) {
+        attend(q, 0, cache, layer, position, out, 0);
+    }
+
+    /** As {@link #attend(float[], KvCache, int, int, float[])}, with q and out at offsets (one token of a batch). */
+    void attend(float[] q, int qOffset, KvCache cache, int layer, int position, float[] out, int outOffset) {
         this.q = q;
+        this.qOffset = qOffset;
+        this.outOffset = outOffset;
         this.keys = cache.keys[layer];
         this.values = cache.values[layer];
         this.out = out;
@@ -70,11 +79,11 @@ final class Attention implements WorkerPool.Job {
         int att = h * contextLength;
         // scores[t] = q_h · k_t / √headSize
         for (int t = 0; t < positions; t++) {
-            weights[att + t] = VectorMath.dot(q, h * headSize, keys, t * keyStride + kvHead * headSize, headSize) * scale;
+            weights[att + t] = VectorMath.dot(q, qOffset + h * headSize, keys, t * keyStride + kvHead * headSize, headSize) * scale;
         }
         VectorMath.softmax(weights, att, positions);
         // out_h = Σ_t weights[t] · v_t
-        int o = h * valueSize;
+        int o = outOffset + h * valueSize;
         java.util.Arrays.fill(out, o, o + valueSize, 0f);
         for (int t = 0; t < positions; t++) {
             VectorMath.addScaled(out, o, weights[att + t], values, t * valueStride + kvHead * valueSize, valueSize);

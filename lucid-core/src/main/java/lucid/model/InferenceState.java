@@ -35,6 +35,8 @@ public final class InferenceState {
     final float[] ropeSin;
     /** Output logits (vocab). */
     final float[] logits;
+    /** Buffers for batched prompt processing, made on first use. */
+    private BatchState batch;
     /** Who watches the forward pass, or null (then nothing extra is done). */
     ForwardObserver observer;
 
@@ -56,6 +58,16 @@ public final class InferenceState {
         ropeCos = new float[config.rope().dimensions() / 2];
         ropeSin = new float[config.rope().dimensions() / 2];
         logits = new float[config.vocabularySize()];
+    }
+
+    /** Tokens a batched step takes at most: enough to read each weight once per many tokens, small enough to stay in cache. */
+    public static final int BATCH = 64;
+
+    BatchState batch() {
+        if (batch == null) {
+            batch = new BatchState(config, BATCH, pool);
+        }
+        return batch;
     }
 
     /** Attaches an observer to every following forward step (null detaches). */

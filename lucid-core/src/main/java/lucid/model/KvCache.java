@@ -41,7 +41,12 @@ public final class KvCache {
 
     /** Stores the key and value of {@code position} for {@code layer}. */
     void store(int layer, int position, float[] key, float[] value) {
-        System.arraycopy(key, 0, keys[layer], position * keyDim, keyDim);
-        System.arraycopy(value, 0, values[layer], position * valueDim, valueDim);
+        store(layer, position, 1, key, value);
+    }
+
+    /** Stores n consecutive positions' keys and values (rows of key and value, from {@code position}). */
+    void store(int layer, int position, int n, float[] key, float[] value) {
+        System.arraycopy(key, 0, keys[layer], position * keyDim, n * keyDim);
+        System.arraycopy(value, 0, values[layer], position * valueDim, n * valueDim);
     }
 }

@@ -104,15 +104,33 @@ public final class Rope {
 
     /** Rotates the first {@code dimensions} elements of each of {@code heads} heads of size {@code headSize} in x. */
     public void rotate(float[] x, int heads, int headSize, float[] cos, float[] sin) {
+        rotate(x, 0, heads, headSize, cos, sin, 0);
+    }
+
+    /** As above, for heads starting at x[offset], with this position's table at cos/sin[tableOffset..]. */
+    public void rotate(float[] x, int offset, int heads, int headSize, float[] cos, float[] sin, int tableOffset) {
         int pairs = thetas.length;
         for (int h = 0; h < heads; h++) {
-            int base = h * headSize;
+            int base = offset + h * headSize;
             for (int i = 0; i < pairs; i++) {
+                float c = cos[tableOffset + i];
+                float s = sin[tableOffset + i];
                 float x0 = x[base + 2 * i];
                 float x1 = x[base + 2 * i + 1];
-                x[base + 2 * i] = x0 * cos[i] - x1 * sin[i];
-                x[base + 2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+                x[base + 2 * i] = x0 * c - x1 * s;
+                x[base + 2 * i + 1] = x0 * s + x1 * c;
             }
+        }
+    }
+
+    /** Fills the cos/sin tables of n consecutive positions from {@code first}: row j at [j·pairs..]. */
+    public void prepare(int first, int n, float[] cos, float[] sin) {
+        float[] c = new float[thetas.length];
+        float[] s = new float[thetas.length];
+        for (int j = 0; j < n; j++) {
+            prepare(first + j, c, s);
+            System.arraycopy(c, 0, cos, j * thetas.length, thetas.length);
+            System.arraycopy(s, 0, sin, j * thetas.length, thetas.length);
         }
     }
 

@@ -102,6 +102,105 @@ public final class Transformer {
     }
 
     /**
+     * Runs {@code n} tokens (tokens[from..from+n), n ≤ {@link InferenceState#BATCH}) at positions
+     * {@code position..position+n-1} as one batch: the same math as n calls of {@link #forward},
+     * with every matrix product done for all n tokens at once (each weight read once per batch).
+     * Leaves the last token's logits in {@link InferenceState#logits()}. Observer points come layer
+     * by layer, positions in order within each layer; with an observer attached every position's
+     * logits are computed and reported.
+     */
+    public void forwardBatch(int[] tokens, int from, int n, int position, InferenceState s) {
+        if (n < 1 || n > InferenceState.BATCH) {
+            throw new IllegalArgumentException("a batch holds 1.." + InferenceState.BATCH + " tokens, got " + n);
+        }
+        if (position < 0 || position + n > s.contextLength()) {
+            throw new IllegalArgumentException("positions " + position + ".." + (position + n - 1) + " are outside the context of " + s.contextLength());
+        }
+        ForwardObserver observer = s.observer;
+        BatchState b = s.batch();
+        int dim = config.embeddingLength();
+        int qDim = config.queryDim();
+        int ffn = config.feedForwardLength();
+        int pairs = config.rope().dimensions() / 2;
+        int attentionDim = config.headCount() * config.valueSize();
+        float eps = config.rmsNormEpsilon();
+
+        // X[t] = token embedding (n × dim)
+        for (int t = 0; t < n; t++) {
+            int token = tokens[from + t];
+            if (token < 0 || token >= config.vocabularySize()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + config.vocabularySize());
+            }
+            weights.tokenEmbedding().readRow(token, b.x, t * dim);
+            if (observer != null) {
+                System.arraycopy(b.x, t * dim, s.x, 0, dim);
+                observer.onEmbedding(position + t, token, s.x);
+            }
+        }
+        // cos/sin of every position in the batch
+        rope.prepare(position, n, b.ropeCos, b.ropeSin);
+
+        for (int l = 0; l < config.blockCount(); l++) {
+            LayerWeights w = weights.layers().get(l);
+
+            // --- attention ---
+            for (int t = 0; t < n; t++) {
+                VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, w.attentionNorm(), dim, eps);
+            }
+            b.matMul.multiply(w.query(), b.xb, n, b.q);
+            b.matMul.multiply(w.key(), b.xb, n, b.k);
+            b.matMul.multiply(w.value(), b.xb, n, b.v);
+            for (int t = 0; t < n; t++) {
+                rope.rotate(b.q, t * qDim, config.headCount(), config.headSize(), b.ropeCos, b.ropeSin, t * pairs);
+                rope.rotate(b.k, t * config.keyDim(), config.headCountKv(), config.headSize(), b.ropeCos, b.ropeSin, t * pairs);
+            }
+            s.cache.store(l, position, n, b.k, b.v);
+            // each token attends causally to the cache up to its own position
+            for (int t = 0; t < n; t++) {
+                s.attention.attend(b.q, t * qDim, s.cache, l, position + t, b.attentionOut, t * attentionDim);
+                if (observer != null) {
+                    observer.onAttention(l, position + t, s.attention.weights, config.headCount(), s.contextLength());
+                }
+            }
+            b.matMul.multiply(w.output(), b.attentionOut, n, b.xb2);
+            VectorMath.add(b.x, b.xb2, n * dim);
+
+            // --- feed-forward (SwiGLU) ---
+            for (int t = 0; t < n; t++) {
+                VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, w.ffnNorm(), dim, eps);
+            }
+            b.matMul.multiply(w.gate(), b.xb, n, b.hb);
+            b.matMul.multiply(w.up(), b.xb, n, b.hb2);
+            VectorMath.swiglu(b.hb, b.hb2, n * ffn);
+            b.matMul.multiply(w.down(), b.hb, n, b.xb2);
+            VectorMath.add(b.x, b.xb2, n * dim);
+            if (observer != null) {
+                for (int t = 0; t < n; t++) {
+                    System.arraycopy(b.x, t * dim, s.x, 0, dim);
+                    observer.onResidual(l, position + t, s.x);
+                }
+            }
+        }
+
+        if (observer == null) {
+            // only the last token's logits are needed
+            System.arraycopy(b.x, (n - 1) * dim, s.x, 0, dim);
+            readOut(s.x, s.logits, s.matVec, s.xb);
+            return;
+        }
+        int vocab = config.vocabularySize();
+        float[] all = b.logits(vocab);
+        for (int t = 0; t < n; t++) {
+            VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, weights.outputNorm(), dim, eps);
+        }
+        b.matMul.multiply(weights.output(), b.xb, n, all);
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(all, t * vocab, s.logits, 0, vocab);
+            observer.onLogits(position + t, s.logits);
+        }
+    }
+
+    /**
      * The model's head applied to a residual vector: logits (vocab) = Wout · (rmsnorm(x) ⊙
      * output_norm). The last step of every forward pass, and the logit lens's view of any layer.
      *

@@ -73,6 +73,11 @@ public final class VectorMath {
      * on the vector width.
      */
     public static void rmsNorm(float[] out, float[] x, int xOff, MemorySegment weight, int n, float eps) {
+        rmsNorm(out, 0, x, xOff, weight, n, eps);
+    }
+
+    /** {@link #rmsNorm(float[], float[], int, MemorySegment, int, float)} writing to out[outOff..outOff+n). */
+    public static void rmsNorm(float[] out, int outOff, float[] x, int xOff, MemorySegment weight, int n, float eps) {
         double sumSquares = 0;
         for (int i = 0; i < n; i++) {
             sumSquares += (double) x[xOff + i] * x[xOff + i];
@@ -83,11 +88,11 @@ public final class VectorMath {
             FloatVector sv = FloatVector.broadcast(F, scale);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
                 FloatVector w = FloatVector.fromMemorySegment(F, weight, 4L * i, ORDER);
-                FloatVector.fromArray(F, x, xOff + i).mul(sv).mul(w).intoArray(out, i);
+                FloatVector.fromArray(F, x, xOff + i).mul(sv).mul(w).intoArray(out, outOff + i);
             }
         }
         for (; i < n; i++) {
-            out[i] = x[xOff + i] * scale * weight.get(LE_FLOAT, 4L * i);
+            out[outOff + i] = x[xOff + i] * scale * weight.get(LE_FLOAT, 4L * i);
         }
     }
 

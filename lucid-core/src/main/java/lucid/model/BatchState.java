@@ -1,0 +1,57 @@
+package lucid.model;
+
+import lucid.tensor.MatMul;
+import lucid.tensor.WorkerPool;
+
+/**
+ * Scratch for running a batch of up to {@link #capacity} tokens through the model at once (prompt
+ * processing). Row t of each buffer belongs to the batch's t-th token; shapes per row as in
+ * {@link InferenceState}.
+ */
+final class BatchState {
+    final int capacity;
+    final MatMul matMul;
+    /** Residual streams (capacity × dim). */
+    final float[] x;
+    /** Normed inputs (capacity × dim) and sublayer outputs (capacity × dim). */
+    final float[] xb;
+    final float[] xb2;
+    /** Queries (capacity × heads·headSize), keys (capacity × kvHeads·headSize), values (capacity × kvHeads·valueSize). */
+    final float[] q;
+    final float[] k;
+    final float[] v;
+    /** Attention outputs (capacity × heads·valueSize). */
+    final float[] attentionOut;
+    /** FFN gate and up activations (capacity × ffn). */
+    final float[] hb;
+    final float[] hb2;
+    /** RoPE tables of the batch's positions (capacity × pairs). */
+    final float[] ropeCos;
+    final float[] ropeSin;
+    /** Logits of every token of the batch (capacity × vocab), allocated when an observer wants them. */
+    float[] logits;
+
+    BatchState(ModelConfig c, int capacity, WorkerPool pool) {
+        this.capacity = capacity;
+        int attentionDim = c.headCount() * c.valueSize();
+        this.matMul = new MatMul(pool, Math.max(Math.max(c.embeddingLength(), c.feedForwardLength()), attentionDim));
+        x = new float[capacity * c.embeddingLength()];
+        xb = new float[capacity * Math.max(c.embeddingLength(), attentionDim)];
+        xb2 = new float[capacity * c.embeddingLength()];
+        q = new float[capacity * c.queryDim()];
+        k = new float[capacity * c.keyDim()];
+        v = new float[capacity * c.valueDim()];
+        attentionOut = new float[capacity * attentionDim];
+        hb = new float[capacity * c.feedForwardLength()];
+        hb2 = new float[capacity * c.feedForwardLength()];
+        ropeCos = new float[capacity * (c.rope().dimensions() / 2)];
+        ropeSin = new float[capacity * (c.rope().dimensions() / 2)];
+    }
+
+    float[] logits(int vocabulary) {
+        if (logits == null) {
+            logits = new float[capacity * vocabulary];
+        }
+        return logits;
+    }
+}

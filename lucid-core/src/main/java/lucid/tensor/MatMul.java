@@ -18,6 +18,8 @@ import static lucid.tensor.Vectors.F;
 public final class MatMul implements WorkerPool.Job {
     private static final int ROWS = 4;
     private static final int TOKENS = 4;
+    /** Products with fewer multiply-adds than this run on the calling thread alone. */
+    private static final long PARALLEL_THRESHOLD = 1 << 20;
 
     private final WorkerPool pool;
     private final WorkerPool.Chunks chunks = new WorkerPool.Chunks();
@@ -45,7 +47,11 @@ public final class MatMul implements WorkerPool.Job {
         this.n = n;
         int groups = (w.rows() + ROWS - 1) / ROWS;
         chunks.reset(groups, pool.threads(), 1);
-        pool.invoke(this);
+        if ((long) w.rows() * w.cols() * n < PARALLEL_THRESHOLD) {
+            work(0); // too little work to be worth waking the other threads
+        } else {
+            pool.invoke(this);
+        }
         this.x = null;
         this.out = null;
     }

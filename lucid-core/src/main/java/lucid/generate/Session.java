@@ -84,8 +84,12 @@ public final class Session {
         if (prompt.length > tokens.length - length) {
             throw new ContextFullException(tokens.length, length + prompt.length);
         }
-        if (prompt.length == 1) {
-            return evaluate(prompt[0]);
+        if (prompt.length < InferenceState.MIN_BATCH) {
+            float[] logits = null;
+            for (int token : prompt) {
+                logits = evaluate(token);
+            }
+            return logits;
         }
         for (int from = 0; from < prompt.length; from += InferenceState.BATCH) {
             int n = Math.min(InferenceState.BATCH, prompt.length - from);

@@ -28,8 +28,9 @@ final class BatchState {
     /** RoPE tables of the batch's positions (capacity × pairs). */
     final float[] ropeCos;
     final float[] ropeSin;
-    /** Logits of every token of the batch (capacity × vocab), allocated when an observer wants them. */
+    /** Logits of up to {@link #LOGIT_ROWS} tokens (× vocab), allocated when an observer wants every position's. */
     float[] logits;
+    static final int LOGIT_ROWS = 32;
 
     BatchState(ModelConfig c, int capacity, WorkerPool pool) {
         this.capacity = capacity;
@@ -50,7 +51,7 @@ final class BatchState {
 
     float[] logits(int vocabulary) {
         if (logits == null) {
-            logits = new float[capacity * vocabulary];
+            logits = new float[LOGIT_ROWS * vocabulary];
         }
         return logits;
     }

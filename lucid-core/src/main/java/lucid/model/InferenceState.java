@@ -60,8 +60,14 @@ public final class InferenceState {
         logits = new float[config.vocabularySize()];
     }
 
-    /** Tokens a batched step takes at most: enough to read each weight once per many tokens, small enough to stay in cache. */
-    public static final int BATCH = 64;
+    /**
+     * Tokens a batched step takes at most (llama.cpp's micro-batch): each weight panel is
+     * dequantized once per batch, so the batch must be long for that to be small next to the
+     * arithmetic.
+     */
+    public static final int BATCH = 512;
+    /** Shorter prompts go through token by token: a batch's fixed cost is not worth it below this. */
+    public static final int MIN_BATCH = 32;
 
     BatchState batch() {
         if (batch == null) {

@@ -188,15 +188,19 @@ public final class Transformer {
             readOut(s.x, s.logits, s.matVec, s.xb);
             return;
         }
+        // every position's logits, a few rows at a time (a vocabulary of 128k × 512 rows would be 256 MB)
         int vocab = config.vocabularySize();
-        float[] all = b.logits(vocab);
+        float[] rows = b.logits(vocab);
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, weights.outputNorm(), dim, eps);
         }
-        b.matMul.multiply(weights.output(), b.xb, n, all);
-        for (int t = 0; t < n; t++) {
-            System.arraycopy(all, t * vocab, s.logits, 0, vocab);
-            observer.onLogits(position + t, s.logits);
+        for (int first = 0; first < n; first += BatchState.LOGIT_ROWS) {
+            int count = Math.min(BatchState.LOGIT_ROWS, n - first);
+            b.matMul.multiply(weights.output(), java.util.Arrays.copyOfRange(b.xb, first * dim, (first + count) * dim), count, rows);
+            for (int t = 0; t < count; t++) {
+                System.arraycopy(rows, t * vocab, s.logits, 0, vocab);
+                observer.onLogits(position + first + t, s.logits);
+            }
         }
     }
 

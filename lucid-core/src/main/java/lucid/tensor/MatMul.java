@@ -6,25 +6,28 @@ import static lucid.tensor.Vectors.F;
 
 /**
  * Matrix × matrix for a batch of tokens (prompt processing): OUT[t][r] = W_r · X[t] for n tokens
- * at once. Each thread takes groups of four weight rows, dequantizes them once into a small
- * float buffer, and multiplies them with the tokens four at a time (a 4 × 4 tile of dot
- * products sharing every load), so the weights are read once per batch and the work is bound
- * by arithmetic, not memory.
+ * at once, bound by arithmetic rather than memory because each weight is read once per batch.
  *
- * <p>Layouts are row-major: X is n × cols, OUT is n × rows. Results are bit-identical whatever
- * the thread count (each output is computed by one thread in a fixed order), but differ in the
- * last bits from {@link MatVec}, which sums in another order.
+ * <p>Each thread takes a panel of {@code 2·lanes} weight rows, dequantizes it once into a
+ * transposed float buffer (column i of the panel is two vectors), and computes the panel's
+ * outputs for six tokens at a time as outer products: for every column i, the two weight vectors
+ * are multiplied by token t's x[i] (a broadcast) and added to that token's two accumulators. No
+ * horizontal sums are needed, and every output is the same chain of fused multiply-adds in column
+ * order, whatever the thread count, the JIT tier or the token's place in the batch.
+ *
+ * <p>Layouts are row-major: X is n × cols, OUT is n × rows.
  */
 public final class MatMul implements WorkerPool.Job {
-    private static final int ROWS = 4;
-    private static final int TOKENS = 4;
     /** Products with fewer multiply-adds than this run on the calling thread alone. */
     private static final long PARALLEL_THRESHOLD = 1 << 20;
 
     private final WorkerPool pool;
     private final WorkerPool.Chunks chunks = new WorkerPool.Chunks();
-    /** Per thread: ROWS dequantized weight rows (ROWS × maxCols). */
+    private final int panelRows;
+    /** Per thread: a transposed panel (maxCols × panelRows), one dequantized row, one output row. */
+    private final float[][] panels;
     private final float[][] rowBuffers;
+    private final float[][] outBuffers;
 
     private WeightMatrix matrix;
     private float[] x;
@@ -33,20 +36,22 @@ public final class MatMul implements WorkerPool.Job {
 
     public MatMul(WorkerPool pool, int maxCols) {
         this.pool = pool;
-        this.rowBuffers = new float[pool.threads()][ROWS * maxCols];
+        this.panelRows = 2 * F.length();
+        this.panels = new float[pool.threads()][maxCols * panelRows];
+        this.rowBuffers = new float[pool.threads()][maxCols];
+        this.outBuffers = new float[pool.threads()][panelRows];
     }
 
     /** out (n × W.rows) = X (n × W.cols) · Wᵀ. */
     public void multiply(WeightMatrix w, float[] x, int n, float[] out) {
-        if (w.cols() * ROWS > rowBuffers[0].length) {
-            throw new IllegalArgumentException("rows of " + w.cols() + " exceed the buffers sized for " + rowBuffers[0].length / ROWS);
+        if (w.cols() > rowBuffers[0].length) {
+            throw new IllegalArgumentException("rows of " + w.cols() + " exceed the buffers sized for " + rowBuffers[0].length);
         }
         this.matrix = w;
         this.x = x;
         this.out = out;
         this.n = n;
-        int groups = (w.rows() + ROWS - 1) / ROWS;
-        chunks.reset(groups, pool.threads(), 1);
+        chunks.reset((w.rows() + panelRows - 1) / panelRows, pool.threads(), 1);
         if ((long) w.rows() * w.cols() * n < PARALLEL_THRESHOLD) {
             work(0); // too little work to be worth waking the other threads
         } else {
@@ -58,109 +63,105 @@ public final class MatMul implements WorkerPool.Job {
 
     @Override
     public void work(int thread) {
-        float[] buffer = rowBuffers[thread];
-        int cols = matrix.cols();
-        int rows = matrix.rows();
+        float[] panel = panels[thread];
         for (int start = chunks.take(); start >= 0; start = chunks.take()) {
-            for (int g = start, end = chunks.end(start); g < end; g++) {
-                int r0 = g * ROWS;
-                int count = Math.min(ROWS, rows - r0);
-                for (int i = 0; i < count; i++) {
-                    matrix.readRow(r0 + i, buffer, i * cols);
+            for (int p = start, end = chunks.end(start); p < end; p++) {
+                int r0 = p * panelRows;
+                int count = Math.min(panelRows, matrix.rows() - r0);
+                fillPanel(panel, r0, count, rowBuffers[thread]);
+                int t = 0;
+                if (Vectors.ENABLED) {
+                    for (; t + 6 <= n; t += 6) {
+                        sixTokens(panel, t, r0, count, outBuffers[thread]);
+                    }
                 }
-                if (count == ROWS) {
-                    int t = 0;
-                    for (; t + TOKENS <= n; t += TOKENS) {
-                        tile4x4(buffer, cols, t, r0, rows);
-                    }
-                    for (; t < n; t++) {
-                        for (int i = 0; i < ROWS; i++) {
-                            out[t * rows + r0 + i] = dot(buffer, i * cols, x, t * cols, cols);
-                        }
-                    }
-                } else {
-                    for (int t = 0; t < n; t++) {
-                        for (int i = 0; i < count; i++) {
-                            out[t * rows + r0 + i] = dot(buffer, i * cols, x, t * cols, cols);
-                        }
-                    }
+                for (; t < n; t++) {
+                    oneToken(panel, t, r0, count, outBuffers[thread]);
                 }
             }
         }
     }
 
-    /** The 16 dot products of 4 weight rows (in buffer) and tokens t..t+3, sharing every load. */
-    private void tile4x4(float[] w, int cols, int t, int r0, int rows) {
+    /** panel[i·R + j] = W[r0 + j][i]; rows past the matrix's end are zero. */
+    private void fillPanel(float[] panel, int r0, int count, float[] row) {
+        int cols = matrix.cols();
+        int stride = panelRows;
+        for (int j = 0; j < count; j++) {
+            matrix.readRow(r0 + j, row, 0);
+            for (int i = 0; i < cols; i++) {
+                panel[i * stride + j] = row[i];
+            }
+        }
+        for (int j = count; j < stride; j++) {
+            for (int i = 0; i < cols; i++) {
+                panel[i * stride + j] = 0f;
+            }
+        }
+    }
+
+    /** Outputs of the panel's rows for tokens t..t+5: twelve accumulators, two weight loads per column. */
+    private void sixTokens(float[] panel, int t, int r0, int count, float[] tmp) {
+        int cols = matrix.cols();
+        int lanes = F.length();
         int x0 = t * cols;
-        int x1 = x0 + cols;
-        int x2 = x1 + cols;
-        int x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int i = 0;
-        if (Vectors.ENABLED) {
-            for (int upper = F.loopBound(cols); i < upper; i += F.length()) {
-                FloatVector w0 = FloatVector.fromArray(F, w, i);
-                FloatVector w1 = FloatVector.fromArray(F, w, cols + i);
-                FloatVector w2 = FloatVector.fromArray(F, w, 2 * cols + i);
-                FloatVector w3 = FloatVector.fromArray(F, w, 3 * cols + i);
-                FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
-                FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
-                FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
-                FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
-                a00 = w0.fma(v0, a00);
-                a01 = w0.fma(v1, a01);
-                a02 = w0.fma(v2, a02);
-                a03 = w0.fma(v3, a03);
-                a10 = w1.fma(v0, a10);
-                a11 = w1.fma(v1, a11);
-                a12 = w1.fma(v2, a12);
-                a13 = w1.fma(v3, a13);
-                a20 = w2.fma(v0, a20);
-                a21 = w2.fma(v1, a21);
-                a22 = w2.fma(v2, a22);
-                a23 = w2.fma(v3, a23);
-                a30 = w3.fma(v0, a30);
-                a31 = w3.fma(v1, a31);
-                a32 = w3.fma(v2, a32);
-                a33 = w3.fma(v3, a33);
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
+        FloatVector a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
+        for (int i = 0; i < cols; i++) {
+            FloatVector w0 = FloatVector.fromArray(F, panel, i * 2 * lanes);
+            FloatVector w1 = FloatVector.fromArray(F, panel, i * 2 * lanes + lanes);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + i]);
+            a0 = w0.fma(v, a0);
+            b0 = w1.fma(v, b0);
+            v = FloatVector.broadcast(F, x[x0 + cols + i]);
+            a1 = w0.fma(v, a1);
+            b1 = w1.fma(v, b1);
+            v = FloatVector.broadcast(F, x[x0 + 2 * cols + i]);
+            a2 = w0.fma(v, a2);
+            b2 = w1.fma(v, b2);
+            v = FloatVector.broadcast(F, x[x0 + 3 * cols + i]);
+            a3 = w0.fma(v, a3);
+            b3 = w1.fma(v, b3);
+            v = FloatVector.broadcast(F, x[x0 + 4 * cols + i]);
+            a4 = w0.fma(v, a4);
+            b4 = w1.fma(v, b4);
+            v = FloatVector.broadcast(F, x[x0 + 5 * cols + i]);
+            a5 = w0.fma(v, a5);
+            b5 = w1.fma(v, b5);
+        }
+        store(a0, b0, t, r0, count, tmp);
+        store(a1, b1, t + 1, r0, count, tmp);
+        store(a2, b2, t + 2, r0, count, tmp);
+        store(a3, b3, t + 3, r0, count, tmp);
+        store(a4, b4, t + 4, r0, count, tmp);
+        store(a5, b5, t + 5, r0, count, tmp);
+    }
+
+    private void store(FloatVector a, FloatVector b, int t, int r0, int count, float[] tmp) {
+        int o = t * matrix.rows() + r0;
+        if (count == panelRows) {
+            a.intoArray(out, o);
+            b.intoArray(out, o + F.length());
+        } else {
+            a.intoArray(tmp, 0);
+            b.intoArray(tmp, F.length());
+            System.arraycopy(tmp, 0, out, o, count);
+        }
+    }
+
+    /** One token's outputs for the panel: the same fma chain per output as {@link #sixTokens}, in scalar form. */
+    private void oneToken(float[] panel, int t, int r0, int count, float[] acc) {
+        int cols = matrix.cols();
+        int stride = panelRows;
+        java.util.Arrays.fill(acc, 0f);
+        int x0 = t * cols;
+        for (int i = 0; i < cols; i++) {
+            float v = x[x0 + i];
+            int base = i * stride;
+            for (int j = 0; j < stride; j++) {
+                acc[j] = Math.fma(panel[base + j], v, acc[j]);
             }
         }
-        int o0 = t * rows + r0;
-        store(o0, a00, a10, a20, a30, w, cols, x, x0, i);
-        store(o0 + rows, a01, a11, a21, a31, w, cols, x, x1, i);
-        store(o0 + 2 * rows, a02, a12, a22, a32, w, cols, x, x2, i);
-        store(o0 + 3 * rows, a03, a13, a23, a33, w, cols, x, x3, i);
-    }
-
-    /** Writes one token's four outputs: the vector sums plus the scalar tail from column {@code from}. */
-    private void store(int o, FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3, float[] w, int cols, float[] x, int xo, int from) {
-        out[o] = Vectors.sumLanes(r0) + tail(w, 0, x, xo, from, cols);
-        out[o + 1] = Vectors.sumLanes(r1) + tail(w, cols, x, xo, from, cols);
-        out[o + 2] = Vectors.sumLanes(r2) + tail(w, 2 * cols, x, xo, from, cols);
-        out[o + 3] = Vectors.sumLanes(r3) + tail(w, 3 * cols, x, xo, from, cols);
-    }
-
-    private static float tail(float[] w, int wo, float[] x, int xo, int from, int cols) {
-        float s = 0f;
-        for (int i = from; i < cols; i++) {
-            s += w[wo + i] * x[xo + i];
-        }
-        return s;
-    }
-
-    /** One dot product, summed the same way a tile sums it (so a token's result does not depend on its place in the batch). */
-    private static float dot(float[] w, int wo, float[] x, int xo, int cols) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        if (Vectors.ENABLED) {
-            for (int upper = F.loopBound(cols); i < upper; i += F.length()) {
-                acc = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
-            }
-        }
-        return Vectors.sumLanes(acc) + tail(w, wo, x, xo, i, cols);
+        System.arraycopy(acc, 0, out, t * matrix.rows() + r0, count);
     }
 
     /** The scalar reference: out[t][r] = Σ W[r][i]·X[t][i] in double. */

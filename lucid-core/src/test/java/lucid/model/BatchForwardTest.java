@@ -32,9 +32,14 @@ class BatchForwardTest {
         return logits.clone();
     }
 
+    /** All tokens through {@link Transformer#forwardBatch}, in batches of at most {@link InferenceState#BATCH}. */
     private static float[] batched(Model model, int[] tokens, WorkerPool pool) {
-        Session s = model.newSession(tokens.length + 1, pool);
-        return s.evaluate(tokens).clone();
+        InferenceState state = new InferenceState(model.config(), tokens.length + 1, pool);
+        for (int from = 0; from < tokens.length; from += InferenceState.BATCH) {
+            int n = Math.min(InferenceState.BATCH, tokens.length - from);
+            model.transformer().forwardBatch(tokens, from, n, from, state);
+        }
+        return state.logits().clone();
     }
 
     @ParameterizedTest
@@ -42,7 +47,7 @@ class BatchForwardTest {
     void batchedPromptGivesTheSequentialLogits(GgmlType type) {
         Path file = TestModels.writeLlama(dir.resolve("m.gguf"), new TestModels.Shape(128, 2, 4, 2, 352, 600, 256), type, 3);
         Random random = new Random(4);
-        int[] tokens = new int[150]; // more than two batches, with a ragged last one
+        int[] tokens = new int[InferenceState.BATCH + 40]; // a full batch and a ragged one
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = random.nextInt(600);
         }
@@ -83,7 +88,7 @@ class BatchForwardTest {
         try (Model model = Model.load(SharedAssets.stories260K(), GgufFile.Loading.READ); WorkerPool pool = new WorkerPool(1)) {
             List<String> seen = new ArrayList<>();
             List<float[]> logits = new ArrayList<>();
-            Session s = model.newSession(16, pool);
+            Session s = model.newSession(64, pool);
             s.setObserver(new lucid.generate.GenerationObserver() {
                 @Override
                 public void onEmbedding(int position, int token, float[] x) {
@@ -100,9 +105,10 @@ class BatchForwardTest {
                     logits.add(l.clone());
                 }
             });
-            int[] prompt = model.tokenizer().encode("Once upon a time", true);
+            int[] prompt = model.tokenizer().encode("Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog.", true);
+            assertThat(prompt.length).isGreaterThanOrEqualTo(InferenceState.MIN_BATCH);
             s.evaluate(prompt);
-            assertThat(seen).contains("embed 0", "embed 4", "attn 0 0", "attn 4 4");
+            assertThat(seen).contains("embed 0", "embed 4", "attn 0 0", "attn 4 4", "attn 4 " + (prompt.length - 1));
             assertThat(seen.stream().filter(e -> e.startsWith("attn")).count()).isEqualTo(5L * prompt.length);
             assertThat(logits).hasSize(prompt.length);
             float[] alone = sequential(model, prompt, pool);

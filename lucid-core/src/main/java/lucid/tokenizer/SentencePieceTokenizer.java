@@ -19,8 +19,10 @@ import java.util.stream.IntStream;
  *
  * <p>Only normal and user-defined tokens come out of text. Control tokens never do: the text
  * {@code "<s>"} is spelled with ordinary tokens, as llama.cpp does without special-token parsing.
- * Unlike llama.cpp, user-defined tokens are not cut out of the text before merging; none of the
- * SentencePiece vocabularies Lucid is tested with has one that text could contain.
+ * Unlike llama.cpp, user-defined tokens are not cut out of the text before merging unless the
+ * caller asks to parse special tokens ({@link #encode(String, boolean, boolean)}); then control,
+ * unknown and user-defined texts are cut out, longest first, and the text after each gets the
+ * space prefix again, as in llama.cpp.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
     private static final char SPACE_MARK = '\u2581';
@@ -37,6 +39,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     /** Per id: the bytes it adds to decoded text, and its bytes for display. */
     private final byte[][] textBytes;
     private final byte[][] pieceBytes;
+    private final SpecialTokens specials;
 
     public SentencePieceTokenizer(Vocabulary vocab) {
         this.vocab = vocab;
@@ -74,6 +77,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
             any |= id >= 0;
         }
         hasByteTokens = any;
+        specials = new SpecialTokens(vocab);
     }
 
     @Override
@@ -82,14 +86,28 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
-    public int[] encode(String text, boolean addSpecial) {
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         IntStream.Builder out = IntStream.builder();
         if (addSpecial && vocab.addBos() && vocab.bosId() >= 0) {
             out.add(vocab.bosId());
         }
-        // llama.cpp: empty text gives no tokens at all, not even the space prefix.
-        if (!text.isEmpty()) {
-            new BigramMerger(this, escape(text)).segment(out);
+        if (!parseSpecial) {
+            // llama.cpp: empty text gives no tokens at all, not even the space prefix.
+            if (!text.isEmpty()) {
+                new BigramMerger(this, escape(text, vocab.addSpacePrefix())).segment(out);
+            }
+        } else {
+            // llama.cpp: text right after a special token (or at the start) gets the space prefix.
+            boolean afterSpecial = true;
+            for (SpecialTokens.Fragment f : specials.split(text, true)) {
+                if (f.isText()) {
+                    String fragment = text.substring(f.start(), f.end());
+                    new BigramMerger(this, escape(fragment, vocab.addSpacePrefix() && afterSpecial)).segment(out);
+                } else {
+                    out.add(f.token());
+                }
+                afterSpecial = !f.isText();
+            }
         }
         if (addSpecial && vocab.addEos() && vocab.eosId() >= 0) {
             out.add(vocab.eosId());
@@ -141,10 +159,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
         }
     }
 
-    /** Spaces to {@code ▁}, the space prefix, and unpaired surrogates (not encodable) to U+FFFD. */
-    private String escape(String text) {
+    /** Spaces to {@code ▁}, the space prefix if asked for, and unpaired surrogates (not encodable) to U+FFFD. */
+    private static String escape(String text, boolean spacePrefix) {
         StringBuilder sb = new StringBuilder(text.length() + 1);
-        if (vocab.addSpacePrefix()) {
+        if (spacePrefix) {
             sb.append(SPACE_MARK);
         }
         for (int i = 0; i < text.length(); i++) {

@@ -21,7 +21,7 @@ import java.util.Arrays;
 public interface Tokenizer {
 
     /** The tokenizer models {@link #fromGguf} understands, as {@code tokenizer.ggml.model} names them. */
-    String SUPPORTED_MODELS = "llama (SentencePiece BPE)";
+    String SUPPORTED_MODELS = "llama (SentencePiece BPE), gpt2 (byte-level BPE)";
 
     /**
      * The tokenizer a GGUF file asks for, chosen by {@code tokenizer.ggml.model}.
@@ -33,6 +33,7 @@ public interface Tokenizer {
                 "the model file has no " + Vocabulary.MODEL + ", so Lucid cannot tell which tokenizer it uses"));
         return switch (model) {
             case "llama" -> new SentencePieceTokenizer(Vocabulary.fromGguf(metadata));
+            case "gpt2" -> ByteLevelBpeTokenizer.fromGguf(metadata);
             default -> throw new LucidException("the model uses the tokenizer \"" + model
                     + "\", which Lucid does not support yet; supported: " + SUPPORTED_MODELS);
         };
@@ -42,11 +43,26 @@ public interface Tokenizer {
 
     /**
      * The ids of {@code text}. Text never produces control tokens: {@code "<s>"} in the text is
-     * spelled out with ordinary tokens.
+     * spelled out with ordinary tokens. Same as {@code encode(text, addSpecial, false)}.
      *
      * @param addSpecial add BOS in front (and EOS at the end) where the vocabulary asks for them
      */
-    int[] encode(String text, boolean addSpecial);
+    default int[] encode(String text, boolean addSpecial) {
+        return encode(text, addSpecial, false);
+    }
+
+    /**
+     * The ids of {@code text}, optionally reading the texts of control tokens in it as those tokens
+     * (llama.cpp's {@code parse_special}): with {@code parseSpecial}, {@code "<|im_start|>hi"}
+     * gives the id of {@code <|im_start|>} and then {@code hi}; without it the marker is spelled out
+     * with ordinary tokens. Use it for text the program builds (chat templates), never for what a
+     * user typed. Byte-level vocabularies always cut out user-defined tokens (such as GPT-NeoX's
+     * runs of spaces), as llama.cpp and Hugging Face do.
+     *
+     * @param addSpecial   add BOS in front (and EOS at the end) where the vocabulary asks for them
+     * @param parseSpecial read control tokens written in the text as those tokens, longest first
+     */
+    int[] encode(String text, boolean addSpecial, boolean parseSpecial);
 
     /**
      * The text of a sequence of ids: control and unknown tokens give nothing, and the space the

@@ -191,6 +191,11 @@ public final class Vocabulary {
                 || id == settings.unknownId || id == settings.paddingId);
     }
 
+    /** The same tokens with other special ids and flags. */
+    Vocabulary withSettings(Settings settings) {
+        return new Vocabulary(model, Arrays.asList(texts), scores, types, settings);
+    }
+
     int checkId(int id) {
         if (id < 0 || id >= texts.length) {
             throw new LucidException("token id " + id + " is out of range: the vocabulary has " + texts.length + " tokens");

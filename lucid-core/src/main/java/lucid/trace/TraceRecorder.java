@@ -50,11 +50,15 @@ public final class TraceRecorder implements GenerationObserver {
         this.pendingLogits = new float[c.vocabularySize()];
     }
 
-    /** The prompt about to be evaluated (its tokens, BOS included, and its text). */
+    /** The prompt about to be evaluated (its tokens, BOS included, and its text); starts a new trace. */
     public void expectPrompt(int[] tokens, String text) {
         this.prompt = tokens.clone();
         this.promptText = text;
         promptTokens.clear();
+        steps.clear();
+        promptLogprob = 0;
+        promptScored = false;
+        pendingPosition = -1;
         if (tokens.length > 0) {
             promptTokens.add(new Trace.PromptToken(tokens[0], display(tokens[0]), null, null, null, null));
         }

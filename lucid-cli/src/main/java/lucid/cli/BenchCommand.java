@@ -33,6 +33,7 @@ import java.util.concurrent.Callable;
                 "  lucid bench -m stories260K",
                 "  lucid bench --synthetic llama-1b:q8_0 -p 512 -n 128 -t 1,2 -r 3",
                 "  lucid bench -m model.gguf --json > results.json",
+                "  lucid bench -m stories260K --curve 1000 -r 3      # O(n) with a KV cache vs O(n²) without",
                 "",
                 "--synthetic writes a random-weight model of a named shape (" + "tiny, small, llama-1b, llama-7b" + ")",
                 "with Lucid's own GGUF writer into ~/.cache/lucid/synthetic and benchmarks it."})
@@ -63,6 +64,13 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
 
     @Option(names = "--json", description = "print a JSON array instead of the table")
     boolean json;
+
+    @Option(names = "--curve", paramLabel = "N",
+            description = "instead of pp/tg: the cost of one step at positions 0..N, with the KV cache and recomputing the prefix without it")
+    Integer curve;
+
+    @Option(names = "--points", paramLabel = "K", defaultValue = "9", description = "positions measured by --curve (default: ${DEFAULT-VALUE})")
+    int points;
 
     private Console console;
 
@@ -104,6 +112,10 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
                 console.err().printf("lucid: warning: a test of %d tokens is longer than the model's trained context of %d%n",
                         longest, m.config().contextLength());
             }
+            if (curve != null) {
+                printCurve(m, threadCounts.getFirst());
+                return 0;
+            }
             String description = describe(m);
             String size = InspectCommand.bytes(m.file().fileSize());
             String params = InspectCommand.count(parameters(m));
@@ -127,6 +139,22 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
             }
         }
         return 0;
+    }
+
+    private void printCurve(Model m, int threadCount) {
+        if (curve < 1 || curve >= m.config().contextLength() * 4 || points < 1 || points > 1000) {
+            throw new LucidException("--curve takes a position of at least 1 (and --points 1..1000), got " + curve + " and " + points);
+        }
+        console.out().printf("%s, %d thread%s: cost of the step at each position (best of %d)%n", describe(m), threadCount,
+                threadCount == 1 ? "" : "s", repetitions);
+        console.out().println("position | with KV cache (ms) | no KV cache (ms) | ratio");
+        try (lucid.tensor.WorkerPool pool = new lucid.tensor.WorkerPool(threadCount)) {
+            Bench.curve(m, pool, curve, points, repetitions, p -> {
+                console.out().printf(Locale.ROOT, "%8d | %17.2f | %16.2f | %5.1f×%n", p.position(), p.withCacheMillis(), p.withoutCacheMillis(),
+                        p.withoutCacheMillis() / p.withCacheMillis());
+                console.out().flush();
+            });
+        }
     }
 
     private static void check(int v, String option) {

@@ -99,6 +99,47 @@ public final class Bench {
         return new Result(name, pool.threads(), prompt, generate, samples);
     }
 
+    /** The cost of one step at a position: with the KV cache, and recomputing the whole prefix without it. */
+    public record CurvePoint(int position, double withCacheMillis, double withoutCacheMillis) {}
+
+    /**
+     * Per-step cost at several positions up to {@code maxPosition}: with a KV cache a step reads
+     * the cache (cost grows slowly with the position); without one it reruns every earlier token
+     * (cost grows linearly per step, quadratically per sequence). Each point is the best of
+     * {@code repetitions} runs.
+     */
+    public static List<CurvePoint> curve(Model model, WorkerPool pool, int maxPosition, int points, int repetitions, Consumer<CurvePoint> progress) {
+        int[] tokens = randomTokens(model, maxPosition + 1);
+        Session session = model.newSession(maxPosition + 1, pool);
+        List<CurvePoint> curve = new ArrayList<>();
+        for (int k = 0; k < points; k++) {
+            int position = points == 1 ? maxPosition : (int) Math.round((double) maxPosition * k / (points - 1));
+            double with = Double.MAX_VALUE;
+            double without = Double.MAX_VALUE;
+            for (int rep = -1; rep < repetitions; rep++) { // rep -1: warm-up
+                session.reset();
+                if (position > 0) {
+                    session.evaluate(java.util.Arrays.copyOf(tokens, position));
+                }
+                long start = System.nanoTime();
+                session.evaluate(tokens[position]);
+                double stepMillis = (System.nanoTime() - start) / 1e6;
+                session.reset();
+                start = System.nanoTime();
+                session.evaluate(java.util.Arrays.copyOf(tokens, position + 1));
+                double recomputeMillis = (System.nanoTime() - start) / 1e6;
+                if (rep >= 0) {
+                    with = Math.min(with, stepMillis);
+                    without = Math.min(without, recomputeMillis);
+                }
+            }
+            CurvePoint point = new CurvePoint(position, with, without);
+            curve.add(point);
+            progress.accept(point);
+        }
+        return curve;
+    }
+
     /** BOS (when the model has one), then random ids, as llama-bench feeds them. */
     static int[] randomTokens(Model model, int n) {
         SplittableRandom random = new SplittableRandom(1234);

@@ -26,6 +26,12 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final Transformer transformer;
     private final Tokenizer tokenizer;
+    /** Tokens that end a generation: EOS, end-of-turn and end-of-message tokens. */
+    private final java.util.BitSet endOfGeneration;
+
+    /** Texts of control tokens that end a turn in common chat formats (as llama.cpp treats them). */
+    private static final java.util.Set<String> END_OF_TURN_TEXTS = java.util.Set.of(
+            "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>");
 
     private Model(GgufFile file, Arena arena, ModelConfig config, Transformer transformer, Tokenizer tokenizer) {
         this.file = file;
@@ -33,6 +39,24 @@ public final class Model implements AutoCloseable {
         this.config = config;
         this.transformer = transformer;
         this.tokenizer = tokenizer;
+        this.endOfGeneration = endOfGeneration(file, tokenizer.vocabulary());
+    }
+
+    private static java.util.BitSet endOfGeneration(GgufFile file, Vocabulary v) {
+        java.util.BitSet ends = new java.util.BitSet(v.size());
+        if (v.eosId() >= 0) {
+            ends.set(v.eosId());
+        }
+        for (String key : new String[] {"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
+            // absent ids are often stored as 2^32 - 1
+            file.metadata().longValue(key).filter(id -> id >= 0 && id < v.size()).ifPresent(id -> ends.set(id.intValue()));
+        }
+        for (int id = 0; id < v.size(); id++) {
+            if (v.type(id) == lucid.tokenizer.TokenType.CONTROL && END_OF_TURN_TEXTS.contains(v.text(id))) {
+                ends.set(id);
+            }
+        }
+        return ends;
     }
 
     /** Opens a GGUF model file; any problem with it is a one-line {@link lucid.LucidException}. */
@@ -77,10 +101,9 @@ public final class Model implements AutoCloseable {
         return fileName.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
     }
 
-    /** Whether {@code token} ends a generation (end of sequence or of a turn). */
+    /** Whether {@code token} ends a generation (end of sequence, of a turn or of a message). */
     public boolean isEndOfGeneration(int token) {
-        Vocabulary v = tokenizer.vocabulary();
-        return token == v.eosId();
+        return token >= 0 && endOfGeneration.get(token);
     }
 
     /** A new empty sequence with room for {@code contextLength} tokens. */

@@ -62,6 +62,10 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
             description = "map the file instead of reading it into memory (default: --no-mmap)")
     boolean mmap;
 
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache storage: f16 (as llama-bench) or f32. Default: ${DEFAULT-VALUE}")
+    String cacheType;
+
     @Option(names = "--json", description = "print a JSON array instead of the table")
     boolean json;
 
@@ -105,6 +109,7 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
         } else {
             path = lucid.model.ModelLocator.fromEnvironment().resolve(model);
         }
+        lucid.model.CacheType.parse(cacheType); // fail early on a bad value
         try (Model m = Model.load(path, mmap ? lucid.gguf.GgufFile.Loading.MMAP : lucid.gguf.GgufFile.Loading.READ)) {
             int longest = Math.max(promptSizes.stream().mapToInt(Integer::intValue).max().orElse(0),
                     genSizes.stream().mapToInt(Integer::intValue).max().orElse(0));
@@ -125,7 +130,7 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
                 console.out().println("| ------------------------------ | ---------: | ---------: | -------------- | ------: | ---: | -----: | -------------------: |");
             }
             List<Map<String, Object>> rows = new ArrayList<>();
-            Bench.run(m, promptSizes, genSizes, threadCounts, repetitions, r -> {
+            Bench.run(m, promptSizes, genSizes, threadCounts, repetitions, lucid.model.CacheType.parse(cacheType), r -> {
                 if (json) {
                     rows.add(jsonRow(r, description, m, path));
                 } else {
@@ -149,7 +154,7 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
                 threadCount == 1 ? "" : "s", repetitions);
         console.out().println("position | with KV cache (ms) | no KV cache (ms) | ratio");
         try (lucid.tensor.WorkerPool pool = new lucid.tensor.WorkerPool(threadCount)) {
-            Bench.curve(m, pool, curve, points, repetitions, p -> {
+            Bench.curve(m, pool, curve, points, repetitions, lucid.model.CacheType.parse(cacheType), p -> {
                 console.out().printf(Locale.ROOT, "%8d | %17.2f | %16.2f | %5.1f×%n", p.position(), p.withCacheMillis(), p.withoutCacheMillis(),
                         p.withoutCacheMillis() / p.withCacheMillis());
                 console.out().flush();

@@ -87,7 +87,7 @@ final class ExplainCommand implements Callable<Integer>, Console.Aware {
         int threadCount = CliChecks.threads(threads);
         try (Model model = Model.load(modelOption.resolve(), modelOption.loading()); WorkerPool pool = new WorkerPool(threadCount)) {
             int context = CliChecks.contextLength(contextSize, model.config(), console);
-            Tracing.Result result = Tracing.generate(model, prompt, maxTokens, settings, options, context, pool, token -> {});
+            Tracing.Result result = Tracing.generate(model, prompt, maxTokens, settings, options, context, pool, modelOption.cacheType(), token -> {});
             Trace trace = result.trace();
             boolean jsonToStdout = "-".equals(json);
             if (!jsonToStdout) {

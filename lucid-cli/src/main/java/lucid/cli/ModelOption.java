@@ -16,6 +16,14 @@ final class ModelOption {
             description = "map the file instead of reading it into memory (starts faster; streams weights more slowly on some machines). Default: --no-mmap")
     boolean mmap;
 
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "how the KV cache stores keys and values: f16 (half the memory, as llama.cpp) or f32 (exact). Default: ${DEFAULT-VALUE}")
+    String cacheType;
+
+    lucid.model.CacheType cacheType() {
+        return lucid.model.CacheType.parse(cacheType);
+    }
+
     Path resolve() {
         return ModelLocator.fromEnvironment().resolve(model);
     }

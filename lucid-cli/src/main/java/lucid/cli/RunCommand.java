@@ -85,7 +85,7 @@ final class RunCommand implements Callable<Integer>, Console.Aware {
             if (promptTokens.length > context) {
                 throw new ContextFullException(context, promptTokens.length);
             }
-            Session session = model.newSession(context, pool);
+            Session session = model.newSession(context, pool, modelOption.cacheType());
             SamplerChain chain = settings.toChain(config.vocabularySize());
             console.err().printf("lucid: %s (%s, %d layers, dim %d, %s) loaded in %d ms; context %d, %d thread%s, seed %d, %s%n",
                     model.name(), config.architecture(), config.blockCount(), config.embeddingLength(),

@@ -53,20 +53,20 @@ public final class Bench {
      * @param progress    receives a line per finished test
      */
     public static List<Result> run(Model model, List<Integer> promptSizes, List<Integer> genSizes, List<Integer> threads,
-                                   int repetitions, Consumer<Result> progress) {
+                                   int repetitions, lucid.model.CacheType cacheType, Consumer<Result> progress) {
         List<Result> results = new ArrayList<>();
         for (int t : threads) {
             try (WorkerPool pool = new WorkerPool(t)) {
                 for (int p : promptSizes) {
                     if (p > 0) {
-                        Result r = measure(model, pool, "pp" + p, p, 0, repetitions, true);
+                        Result r = measure(model, pool, "pp" + p, p, 0, repetitions, true, cacheType);
                         results.add(r);
                         progress.accept(r);
                     }
                 }
                 for (int g : genSizes) {
                     if (g > 0) {
-                        Result r = measure(model, pool, "tg" + g, 0, g, repetitions, false);
+                        Result r = measure(model, pool, "tg" + g, 0, g, repetitions, false, cacheType);
                         results.add(r);
                         progress.accept(r);
                     }
@@ -76,10 +76,11 @@ public final class Bench {
         return results;
     }
 
-    private static Result measure(Model model, WorkerPool pool, String name, int prompt, int generate, int repetitions, boolean batch) {
+    private static Result measure(Model model, WorkerPool pool, String name, int prompt, int generate, int repetitions, boolean batch,
+                                  lucid.model.CacheType cacheType) {
         int n = batch ? prompt : generate;
         int[] tokens = randomTokens(model, n);
-        Session session = model.newSession(n, pool);
+        Session session = model.newSession(n, pool, cacheType);
         double[] samples = new double[repetitions];
         for (int rep = -1; rep < repetitions; rep++) { // rep -1: warm-up
             session.reset();
@@ -108,9 +109,10 @@ public final class Bench {
      * (cost grows linearly per step, quadratically per sequence). Each point is the best of
      * {@code repetitions} runs.
      */
-    public static List<CurvePoint> curve(Model model, WorkerPool pool, int maxPosition, int points, int repetitions, Consumer<CurvePoint> progress) {
+    public static List<CurvePoint> curve(Model model, WorkerPool pool, int maxPosition, int points, int repetitions,
+                                         lucid.model.CacheType cacheType, Consumer<CurvePoint> progress) {
         int[] tokens = randomTokens(model, maxPosition + 1);
-        Session session = model.newSession(maxPosition + 1, pool);
+        Session session = model.newSession(maxPosition + 1, pool, cacheType);
         List<CurvePoint> curve = new ArrayList<>();
         for (int k = 0; k < points; k++) {
             int position = points == 1 ? maxPosition : (int) Math.round((double) maxPosition * k / (points - 1));

@@ -19,11 +19,16 @@ public final class Session {
     private GenerationObserver observer;
 
     public Session(Transformer model, int contextLength, WorkerPool pool) {
+        this(model, contextLength, pool, lucid.model.CacheType.F32);
+    }
+
+    /** A session whose KV cache stores keys and values as {@code cacheType}. */
+    public Session(Transformer model, int contextLength, WorkerPool pool, lucid.model.CacheType cacheType) {
         if (contextLength <= 0) {
             throw new LucidException("the context length must be positive, got " + contextLength);
         }
         this.model = model;
-        this.state = new InferenceState(model.config(), contextLength, pool);
+        this.state = new InferenceState(model.config(), contextLength, pool, cacheType);
         this.tokens = new int[contextLength];
     }
 

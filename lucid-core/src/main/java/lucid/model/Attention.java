@@ -24,6 +24,8 @@ final class Attention implements WorkerPool.Job {
     private int qOffset;
     private float[] keys;
     private float[] values;
+    private short[] halfKeys;
+    private short[] halfValues;
     private float[] out;
     private int outOffset;
     private int positions;
@@ -46,8 +48,10 @@ final class Attention implements WorkerPool.Job {
         this.q = q;
         this.qOffset = qOffset;
         this.outOffset = outOffset;
-        this.keys = cache.keys[layer];
-        this.values = cache.values[layer];
+        this.keys = cache.keys == null ? null : cache.keys[layer];
+        this.values = cache.values == null ? null : cache.values[layer];
+        this.halfKeys = cache.halfKeys == null ? null : cache.halfKeys[layer];
+        this.halfValues = cache.halfValues == null ? null : cache.halfValues[layer];
         this.out = out;
         this.positions = position + 1;
         int heads = config.headCount();
@@ -79,14 +83,22 @@ final class Attention implements WorkerPool.Job {
         int att = h * contextLength;
         // scores[t] = q_h · k_t / √headSize
         for (int t = 0; t < positions; t++) {
-            weights[att + t] = VectorMath.dot(q, qOffset + h * headSize, keys, t * keyStride + kvHead * headSize, headSize) * scale;
+            int k = t * keyStride + kvHead * headSize;
+            float dot = keys != null ? VectorMath.dot(q, qOffset + h * headSize, keys, k, headSize)
+                    : VectorMath.dotHalf(q, qOffset + h * headSize, halfKeys, k, headSize);
+            weights[att + t] = dot * scale;
         }
         VectorMath.softmax(weights, att, positions);
         // out_h = Σ_t weights[t] · v_t
         int o = outOffset + h * valueSize;
         java.util.Arrays.fill(out, o, o + valueSize, 0f);
         for (int t = 0; t < positions; t++) {
-            VectorMath.addScaled(out, o, weights[att + t], values, t * valueStride + kvHead * valueSize, valueSize);
+            int v = t * valueStride + kvHead * valueSize;
+            if (values != null) {
+                VectorMath.addScaled(out, o, weights[att + t], values, v, valueSize);
+            } else {
+                VectorMath.addScaledHalf(out, o, weights[att + t], halfValues, v, valueSize);
+            }
         }
     }
 }

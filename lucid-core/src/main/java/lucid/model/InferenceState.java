@@ -41,8 +41,12 @@ public final class InferenceState {
     ForwardObserver observer;
 
     public InferenceState(ModelConfig config, int contextLength, WorkerPool pool) {
+        this(config, contextLength, pool, CacheType.F32);
+    }
+
+    public InferenceState(ModelConfig config, int contextLength, WorkerPool pool, CacheType cacheType) {
         this.config = config;
-        this.cache = new KvCache(config, contextLength);
+        this.cache = new KvCache(config, contextLength, cacheType);
         this.pool = pool;
         this.matVec = new MatVec(pool);
         this.attention = new Attention(config, contextLength, pool);

@@ -5,34 +5,52 @@ import lucid.LucidException;
 /**
  * The keys and values of every position seen so far, per layer, so each new token attends to the
  * past without recomputing it. Layout per layer: position-major, {@code [position][kvHead][headSize]}.
+ * Stored as floats ({@link CacheType#F32}) or as IEEE half floats ({@link CacheType#F16}, the
+ * bits in a short[]), one of the two array pairs being null.
  */
 public final class KvCache {
     private final int contextLength;
     private final int keyDim;
     private final int valueDim;
-    /** keys[layer]: (context, kvHeads·headSize). */
+    private final CacheType type;
+    /** keys[layer]: (context, kvHeads·headSize), F32 only. */
     final float[][] keys;
-    /** values[layer]: (context, kvHeads·valueSize). */
+    /** values[layer]: (context, kvHeads·valueSize), F32 only. */
     final float[][] values;
+    /** The same in F16 bits, F16 only. */
+    final short[][] halfKeys;
+    final short[][] halfValues;
 
     public KvCache(ModelConfig config, int contextLength) {
+        this(config, contextLength, CacheType.F32);
+    }
+
+    public KvCache(ModelConfig config, int contextLength, CacheType type) {
         this.contextLength = contextLength;
         this.keyDim = config.keyDim();
         this.valueDim = config.valueDim();
-        long bytes = bytesNeeded(config, contextLength);
+        this.type = type;
+        long bytes = bytesNeeded(config, contextLength, type);
         long available = Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         if ((long) contextLength * Math.max(keyDim, valueDim) > Integer.MAX_VALUE - 16 || bytes > available) {
             throw new LucidException(String.format(
                     "a context of %d tokens needs %.1f GiB of KV cache, more than the %.1f GiB of memory available; use a smaller -c",
                     contextLength, bytes / (double) (1L << 30), available / (double) (1L << 30)));
         }
-        keys = new float[config.blockCount()][contextLength * keyDim];
-        values = new float[config.blockCount()][contextLength * valueDim];
+        boolean half = type == CacheType.F16;
+        keys = half ? null : new float[config.blockCount()][contextLength * keyDim];
+        values = half ? null : new float[config.blockCount()][contextLength * valueDim];
+        halfKeys = half ? new short[config.blockCount()][contextLength * keyDim] : null;
+        halfValues = half ? new short[config.blockCount()][contextLength * valueDim] : null;
     }
 
-    /** Bytes of keys and values a context of this length takes (float32). */
-    public static long bytesNeeded(ModelConfig c, int contextLength) {
-        return 4L * contextLength * c.blockCount() * ((long) c.keyDim() + c.valueDim());
+    /** Bytes of keys and values a context of this length takes. */
+    public static long bytesNeeded(ModelConfig c, int contextLength, CacheType type) {
+        return (long) type.bytes * contextLength * c.blockCount() * ((long) c.keyDim() + c.valueDim());
+    }
+
+    public CacheType type() {
+        return type;
     }
 
     public int contextLength() {
@@ -46,7 +64,18 @@ public final class KvCache {
 
     /** Stores n consecutive positions' keys and values (rows of key and value, from {@code position}). */
     void store(int layer, int position, int n, float[] key, float[] value) {
-        System.arraycopy(key, 0, keys[layer], position * keyDim, n * keyDim);
-        System.arraycopy(value, 0, values[layer], position * valueDim, n * valueDim);
+        if (type == CacheType.F32) {
+            System.arraycopy(key, 0, keys[layer], position * keyDim, n * keyDim);
+            System.arraycopy(value, 0, values[layer], position * valueDim, n * valueDim);
+            return;
+        }
+        toHalves(key, halfKeys[layer], position * keyDim, n * keyDim);
+        toHalves(value, halfValues[layer], position * valueDim, n * valueDim);
+    }
+
+    private static void toHalves(float[] from, short[] to, int at, int n) {
+        for (int i = 0; i < n; i++) {
+            to[at + i] = Float.floatToFloat16(from[i]); // round to nearest even, as ggml's F16 cache does
+        }
     }
 }

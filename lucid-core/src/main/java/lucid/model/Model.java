@@ -106,9 +106,14 @@ public final class Model implements AutoCloseable {
         return token >= 0 && endOfGeneration.get(token);
     }
 
-    /** A new empty sequence with room for {@code contextLength} tokens. */
+    /** A new empty sequence with room for {@code contextLength} tokens (F32 KV cache). */
     public lucid.generate.Session newSession(int contextLength, lucid.tensor.WorkerPool pool) {
-        return new lucid.generate.Session(transformer, contextLength, pool);
+        return new lucid.generate.Session(transformer, contextLength, pool, CacheType.F32);
+    }
+
+    /** A new empty sequence whose KV cache stores {@code cacheType}. */
+    public lucid.generate.Session newSession(int contextLength, lucid.tensor.WorkerPool pool, CacheType cacheType) {
+        return new lucid.generate.Session(transformer, contextLength, pool, cacheType);
     }
 
     @Override

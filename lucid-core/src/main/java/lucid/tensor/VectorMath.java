@@ -54,6 +54,39 @@ public final class VectorMath {
         }
     }
 
+    /** Σ a[aOff+i]·b[bOff+i] for i &lt; n, with b IEEE half floats (F16 bits), e.g. keys of an F16 KV cache. */
+    public static float dotHalf(float[] a, int aOff, short[] b, int bOff, int n) {
+        int i = 0;
+        float sum = 0f;
+        if (Vectors.ENABLED && n >= F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector h = F16Format.toFloats(jdk.incubator.vector.ShortVector.fromArray(Vectors.S, b, bOff + i));
+                acc = FloatVector.fromArray(F, a, aOff + i).fma(h, acc);
+            }
+            sum = Vectors.sumLanes(acc);
+        }
+        for (; i < n; i++) {
+            sum += a[aOff + i] * Float.float16ToFloat(b[bOff + i]);
+        }
+        return sum;
+    }
+
+    /** out[outOff+i] += s·x[xOff+i] for i &lt; n, with x IEEE half floats (F16 bits). */
+    public static void addScaledHalf(float[] out, int outOff, float s, short[] x, int xOff, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            FloatVector sv = FloatVector.broadcast(F, s);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector h = F16Format.toFloats(jdk.incubator.vector.ShortVector.fromArray(Vectors.S, x, xOff + i));
+                h.fma(sv, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.fma(Float.float16ToFloat(x[xOff + i]), s, out[outOff + i]);
+        }
+    }
+
     /** out[i] += x[i] for i &lt; n (the residual connection). */
     public static void add(float[] out, float[] x, int n) {
         int i = 0;

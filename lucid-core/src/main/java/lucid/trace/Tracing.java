@@ -27,11 +27,17 @@ public final class Tracing {
      */
     public static Result generate(Model model, String prompt, int maxTokens, SamplerSettings settings, TraceOptions options,
                                   int contextLength, WorkerPool pool, IntConsumer onToken) {
+        return generate(model, prompt, maxTokens, settings, options, contextLength, pool, lucid.model.CacheType.F32, onToken);
+    }
+
+    /** As above, with the KV cache stored as {@code cacheType}. */
+    public static Result generate(Model model, String prompt, int maxTokens, SamplerSettings settings, TraceOptions options,
+                                  int contextLength, WorkerPool pool, lucid.model.CacheType cacheType, IntConsumer onToken) {
         int[] tokens = model.tokenizer().encode(prompt, true);
         if (tokens.length > contextLength) {
             throw new ContextFullException(contextLength, tokens.length);
         }
-        Session session = model.newSession(contextLength, pool);
+        Session session = model.newSession(contextLength, pool, cacheType);
         TraceRecorder recorder = new TraceRecorder(model, options, settings, session);
         recorder.expectPrompt(tokens, prompt);
         session.setObserver(recorder);

@@ -23,12 +23,16 @@ class GreedyDecodingTest {
 
     /** Greedy ids after {@code prompt}, with EOS not stopping (as the references were recorded). */
     static int[] greedy(Path modelFile, int[] prompt, int count, int threads) {
+        return greedy(modelFile, prompt, count, threads, lucid.model.CacheType.F32);
+    }
+
+    static int[] greedy(Path modelFile, int[] prompt, int count, int threads, lucid.model.CacheType cacheType) {
         try (GgufFile file = GgufFile.open(modelFile, GgufFile.Loading.READ);
              Arena arena = Arena.ofConfined();
              WorkerPool pool = new WorkerPool(threads)) {
             ModelConfig config = ModelConfig.fromGguf(file);
             Transformer model = new Transformer(config, ModelWeights.load(file, config, arena));
-            Session session = new Session(model, prompt.length + count, pool);
+            Session session = new Session(model, prompt.length + count, pool, cacheType);
             var chain = SamplerSettings.greedy().toChain(config.vocabularySize());
             return Generator.generate(session, prompt, count, chain, token -> false, token -> {}).generated();
         }
@@ -42,6 +46,14 @@ class GreedyDecodingTest {
         int[] ids = SharedAssets.ints(expected.get("greedy_ids"));
         assertThat(ids).hasSize(200);
         assertThat(greedy(SharedAssets.stories260K(), prompt, ids.length, threads)).containsExactly(ids);
+    }
+
+    @Test
+    void anF16KvCacheGivesTheSameGreedyTokens() {
+        // llama.cpp keeps its cache in F16 and still matched the float64 reference on all 200 tokens
+        JsonNode expected = SharedAssets.json("testdata/stories260K/greedy-from-bos.json");
+        int[] ids = SharedAssets.ints(expected.get("greedy_ids"));
+        assertThat(greedy(SharedAssets.stories260K(), new int[] {1}, ids.length, 2, lucid.model.CacheType.F16)).containsExactly(ids);
     }
 
     @Test

@@ -119,6 +119,33 @@ class VectorMathTest {
     }
 
     @Test
+    void halfFloatVariantsMatchFloat64OnTheDecodedHalves() {
+        Random r = new Random(26);
+        for (int n : SIZES) {
+            float[] a = random(r, n + 1);
+            short[] h = new short[n + 2];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = Float.floatToFloat16((float) r.nextGaussian());
+            }
+            double exact = 0;
+            double magnitude = 0;
+            for (int i = 0; i < n; i++) {
+                double p = (double) a[1 + i] * Float.float16ToFloat(h[2 + i]);
+                exact += p;
+                magnitude += Math.abs(p);
+            }
+            assertThat((double) VectorMath.dotHalf(a, 1, h, 2, n)).as("n=%d", n).isCloseTo(exact, within(1e-6 * magnitude + 1e-7));
+            float[] out = random(r, n);
+            float[] expected = out.clone();
+            for (int i = 0; i < n; i++) {
+                expected[i] = Math.fma(Float.float16ToFloat(h[2 + i]), 0.75f, expected[i]);
+            }
+            VectorMath.addScaledHalf(out, 0, 0.75f, h, 2, n);
+            assertThat(out).containsExactly(expected);
+        }
+    }
+
+    @Test
     void swigluIsSiluOfGateTimesUp() {
         Random r = new Random(25);
         float[] gate = random(r, 37);

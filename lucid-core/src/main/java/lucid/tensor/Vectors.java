@@ -57,20 +57,36 @@ public final class Vectors {
     private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F, i -> i ^ 2);
     private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F, i -> i ^ 1);
 
+    private static final boolean SIXTEEN_LANES = F.length() > 8;
+
     /**
      * The sum of the lanes of v (of species {@link #F}), added pairwise in a fixed order.
      * reduceLanes(ADD) may add in any order, and does so differently interpreted and compiled,
      * so a dot product's last bits would depend on JIT timing; lanewise adds round the same in
      * every tier, so this keeps results reproducible at about the same cost.
+     *
+     * <p>Each step is its own method of under 35 bytes of bytecode, so the JIT always inlines
+     * them (larger methods are inlined only where profiles say they are hot, and a vector passed
+     * to a method that is not inlined gets boxed: an allocation per call).
      */
     public static float sumLanes(FloatVector v) {
-        if (XOR8 != null) {
-            v = v.add(v.rearrange(XOR8));
-        }
-        v = v.add(v.rearrange(XOR4));
-        v = v.add(v.rearrange(XOR2));
-        v = v.add(v.rearrange(XOR1));
-        return v.lane(0);
+        return SIXTEEN_LANES ? fold8(v) : fold4(v);
+    }
+
+    private static float fold8(FloatVector v) {
+        return fold4(v.add(v.rearrange(XOR8)));
+    }
+
+    private static float fold4(FloatVector v) {
+        return fold2(v.add(v.rearrange(XOR4)));
+    }
+
+    private static float fold2(FloatVector v) {
+        return fold1(v.add(v.rearrange(XOR2)));
+    }
+
+    private static float fold1(FloatVector v) {
+        return v.add(v.rearrange(XOR1)).lane(0);
     }
 
     /** Reads an IEEE half float stored little-endian at {@code offset}. */

@@ -15,11 +15,11 @@ public enum GgmlType {
     Q5_1    (7,   32,  24),   // f16 d, f16 m, u32 high bits, 16 bytes of nibbles
     Q8_0    (8,   32,  34),   // f16 d, 32 int8
     Q8_1    (9,   32,  36),
-    Q2_K    (10, 256,  84),
-    Q3_K    (11, 256, 110),
-    Q4_K    (12, 256, 144),
-    Q5_K    (13, 256, 176),
-    Q6_K    (14, 256, 210),
+    Q2_K    (10, 256,  84),   // 16 bytes of 4-bit scale|min, 64 bytes of 2-bit quants, f16 d, f16 dmin
+    Q3_K    (11, 256, 110),   // 32 bytes of 3rd bits, 64 bytes of 2-bit quants, 12 of 6-bit scales, f16 d
+    Q4_K    (12, 256, 144),   // f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles
+    Q5_K    (13, 256, 176),   // f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 32 of 5th bits, 128 of nibbles
+    Q6_K    (14, 256, 210),   // 128 bytes of nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d
     Q8_K    (15, 256, 292),
     IQ2_XXS (16, 256,  66),
     IQ2_XS  (17, 256,  74),
@@ -69,7 +69,7 @@ public enum GgmlType {
     /** Whether Lucid has kernels (dot product, dequantize) for this type. */
     public boolean isSupported() {
         return switch (this) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }

@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  * twin that the tests use as the reference.
  */
 public sealed interface WeightFormat
-        permits F32Format, F16Format, BF16Format, Q8_0Format, Q4_0Format, Q4_1Format, Q5_0Format, Q5_1Format {
+        permits F32Format, F16Format, BF16Format, Q8_0Format, Q4_0Format, Q4_1Format, Q5_0Format, Q5_1Format,
+                Q2_KFormat, Q3_KFormat, Q4_KFormat, Q5_KFormat, Q6_KFormat {
 
     GgmlType type();
 
@@ -44,6 +45,11 @@ public sealed interface WeightFormat
             case Q4_1 -> Q4_1Format.INSTANCE;
             case Q5_0 -> Q5_0Format.INSTANCE;
             case Q5_1 -> Q5_1Format.INSTANCE;
+            case Q2_K -> Q2_KFormat.INSTANCE;
+            case Q3_K -> Q3_KFormat.INSTANCE;
+            case Q4_K -> Q4_KFormat.INSTANCE;
+            case Q5_K -> Q5_KFormat.INSTANCE;
+            case Q6_K -> Q6_KFormat.INSTANCE;
             default -> throw new UnsupportedTypeException(type);
         };
     }

@@ -18,9 +18,10 @@ import static org.assertj.core.api.Assertions.within;
  * activations, at awkward sizes and at unaligned offsets.
  *
  * <p>Dot tolerance: |dot − ref| ≤ 1e-5 · Σ|x|·(|w| + |m|), where ref is Σ w·x in float64 and m
- * the block minimum of Q4_1/Q5_1 (0 elsewhere; the kernels compute d·Σq·x + m·Σx, whose size
- * is bounded by that sum). Float32 rounding is ~6e-8 per operation, so this leaves a wide margin
- * while still catching any wrong element.
+ * the block minimum of Q4_1/Q5_1 or the sub-block minimum dmin·m of Q2_K/Q4_K/Q5_K (0
+ * elsewhere; the kernels compute d·Σq·x + m·Σx, whose size is bounded by that sum). Float32
+ * rounding is ~6e-8 per operation, so this leaves a wide margin while still catching any wrong
+ * element.
  */
 class WeightFormatKernelsTest {
     static final double DOT_RELATIVE_TOLERANCE = 1e-5;
@@ -107,7 +108,7 @@ class WeightFormatKernelsTest {
      * differs between tiers, so it is left out.)
      */
     @ParameterizedTest
-    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void kernelsGiveTheSameBitsOnceJitCompiled(GgmlType type) {
         TestData.Rng r = TestData.rng("jit " + type);
         int n = type.blockSize == 1 ? 77 : 3 * type.blockSize;

@@ -1,0 +1,229 @@
+package lucid.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static lucid.tensor.KQuants.fma;
+import static lucid.tensor.KQuants.minK4;
+import static lucid.tensor.KQuants.scaleK4;
+import static lucid.tensor.KQuants.u8;
+import static lucid.tensor.KQuants.word;
+import static lucid.tensor.Q4_0Format.packed;
+import static lucid.tensor.Vectors.F;
+import static lucid.tensor.Vectors.LE_SHORT;
+
+/**
+ * Super-blocks of 256: {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}, eight sub-blocks of 32.
+ * Sub-block s has a 6-bit scale sc and a 6-bit min m packed in scales[] (see {@link KQuants});
+ * its quants are the low nibbles (s even) or high nibbles (s odd) of qs[32·(s/2) .. +32).
+ * Value = (d·sc)·q − dmin·m.
+ */
+public final class Q4_KFormat implements WeightFormat {
+    public static final Q4_KFormat INSTANCE = new Q4_KFormat();
+
+    private static final int QK = 256;
+    private static final int BLOCK_BYTES = 144;
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+
+    private Q4_KFormat() {}
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    /** Quants l..l+F.length()−1 of sub-block s (0..7), as floats 0..15. */
+    private static FloatVector quants(MemorySegment data, long block, int s, int l) {
+        IntVector q = packed(data, block + QS + 32 * (s >> 1) + l);
+        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    /** Σ w·x = d·Σ_s sc_s·Σ q·x − dmin·Σ_s m_s·Σ x, per super-block. */
+    @Override
+    public float dot(MemorySegment data, long offset, float[] x, int xOffset, int n) {
+        if (!Vectors.ENABLED) {
+            return dotScalar(data, offset, x, xOffset, n);
+        }
+        int blocks = GgmlRounding.blocks(n, QK);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            int w0 = word(data, block + SCALES);
+            int w1 = word(data, block + SCALES + 4);
+            int w2 = word(data, block + SCALES + 8);
+            FloatVector sumQ = FloatVector.zero(F);
+            FloatVector sumM = FloatVector.zero(F);
+            for (int s = 0; s < 8; s++) {
+                FloatVector qx = FloatVector.zero(F);
+                FloatVector sx = FloatVector.zero(F);
+                for (int l = 0; l < 32; l += F.length()) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xOffset + b * QK + 32 * s + l);
+                    qx = quants(data, block, s, l).fma(xv, qx);
+                    sx = sx.add(xv);
+                }
+                sumQ = fma(qx, scaleK4(w0, w2, s), sumQ);
+                sumM = fma(sx, minK4(w1, w2, s), sumM);
+            }
+            acc = fma(sumQ, Vectors.f16(data, block), acc);
+            acc = fma(sumM, -Vectors.f16(data, block + DMIN), acc);
+        }
+        return Vectors.sumLanes(acc);
+    }
+
+    @Override
+    public float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n) {
+        int blocks = GgmlRounding.blocks(n, QK);
+        float total = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            int w0 = word(data, block + SCALES);
+            int w1 = word(data, block + SCALES + 4);
+            int w2 = word(data, block + SCALES + 8);
+            float sumQ = 0f;
+            float sumM = 0f;
+            for (int s = 0; s < 8; s++) {
+                long qs = block + QS + 32 * (s >> 1);
+                int shift = 4 * (s & 1);
+                int xs = xOffset + b * QK + 32 * s;
+                float qx = 0f;
+                float sx = 0f;
+                for (int l = 0; l < 32; l++) {
+                    qx += ((u8(data, qs + l) >> shift) & 0xF) * x[xs + l];
+                    sx += x[xs + l];
+                }
+                sumQ += scaleK4(w0, w2, s) * qx;
+                sumM += minK4(w1, w2, s) * sx;
+            }
+            total += Vectors.f16(data, block) * sumQ - Vectors.f16(data, block + DMIN) * sumM;
+        }
+        return total;
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long offset, float[] out, int outOffset, int n) {
+        if (!Vectors.ENABLED) {
+            dequantizeScalar(data, offset, out, outOffset, n);
+            return;
+        }
+        int blocks = GgmlRounding.blocks(n, QK);
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = Vectors.f16(data, block);
+            float dmin = Vectors.f16(data, block + DMIN);
+            int w0 = word(data, block + SCALES);
+            int w1 = word(data, block + SCALES + 4);
+            int w2 = word(data, block + SCALES + 8);
+            for (int s = 0; s < 8; s++) {
+                float ds = d * scaleK4(w0, w2, s);
+                float ms = dmin * minK4(w1, w2, s);
+                for (int l = 0; l < 32; l += F.length()) {
+                    // mul then sub (not fma), to round exactly as the scalar d·q − m.
+                    quants(data, block, s, l).mul(ds).sub(ms).intoArray(out, outOffset + b * QK + 32 * s + l);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void dequantizeScalar(MemorySegment data, long offset, float[] out, int outOffset, int n) {
+        int blocks = GgmlRounding.blocks(n, QK);
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = Vectors.f16(data, block);
+            float dmin = Vectors.f16(data, block + DMIN);
+            int w0 = word(data, block + SCALES);
+            int w1 = word(data, block + SCALES + 4);
+            int w2 = word(data, block + SCALES + 8);
+            for (int s = 0; s < 8; s++) {
+                float ds = d * scaleK4(w0, w2, s);
+                float ms = dmin * minK4(w1, w2, s);
+                long qs = block + QS + 32 * (s >> 1);
+                int shift = 4 * (s & 1);
+                for (int l = 0; l < 32; l++) {
+                    out[outOffset + b * QK + 32 * s + l] = ds * ((u8(data, qs + l) >> shift) & 0xF) - ms;
+                }
+            }
+        }
+    }
+
+    /**
+     * ggml's quantize_row_q4_K_ref: the scales, mins and levels of {@link #quantizeScalesAndMins},
+     * then levels 64g+l and 64g+32+l go to the low and high nibble of qs[32g+l].
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int n, MemorySegment data, long offset) {
+        int blocks = GgmlRounding.blocks(n, QK);
+        int[] levels = new int[QK];
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            quantizeScalesAndMins(src, srcOffset + b * QK, 15, -1f, 20, data, block, levels);
+            for (int j = 0; j < QK / 2; j++) {
+                int at = 64 * (j >> 5) + (j & 31);
+                data.set(ValueLayout.JAVA_BYTE, block + QS + j, (byte) (levels[at] | levels[at + 32] << 4));
+            }
+        }
+    }
+
+    /**
+     * The part of ggml's quantize_row_q4_K_ref and quantize_row_q5_K_ref they share (the header
+     * d, dmin, scales[12] is laid out alike): make_qkx2_quants per sub-block of 32 (weights
+     * √(Σx²/32) + |x|, nstep+1 trial ranges from rmin) gives a scale and a min; both are
+     * quantized to 6 bits against the largest (d = max scale/63, dmin = max min/63); then every
+     * level is recomputed from the stored values, L = clamp(nearest((x + dmin·m)/(d·sc)), 0, nmax),
+     * except in sub-blocks whose stored scale is 0, which keep the search's levels.
+     */
+    static void quantizeScalesAndMins(float[] src, int xb, int nmax, float rmin, int nstep,
+                                      MemorySegment data, long block, int[] levels) {
+        float[] weights = new float[32];
+        float[] scales = new float[8];
+        float[] mins = new float[8];
+        int[] laux = new int[32];
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) {
+                sumX2 += src[xb + 32 * j + l] * src[xb + 32 * j + l];
+            }
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) {
+                weights[l] = avX + Math.abs(src[xb + 32 * j + l]);
+            }
+            scales[j] = KQuantSearch.makeQkx2Quants(32, nmax, src, xb + 32 * j, weights, levels, 32 * j,
+                    mins, j, laux, rmin, 0.1f, nstep, false);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        for (int j = 0; j < 8; j++) {
+            // ggml stores nearest_int(...) in a uint8_t before clamping to 63.
+            sc[j] = Math.min(63, KQuantSearch.nearestInt(invScale * scales[j]) & 0xFF);
+            m[j] = Math.min(63, KQuantSearch.nearestInt(invMin * mins[j]) & 0xFF);
+        }
+        KQuants.packK4(sc, m, data, block + SCALES);
+        data.set(LE_SHORT, block, GgmlRounding.toF16(maxScale / 63f));
+        data.set(LE_SHORT, block + DMIN, GgmlRounding.toF16(maxMin / 63f));
+        float d = Vectors.f16(data, block);
+        float dmin = Vectors.f16(data, block + DMIN);
+        for (int j = 0; j < 8; j++) {
+            float ds = d * sc[j];
+            if (ds == 0f) {
+                continue;
+            }
+            float dm = dmin * m[j];
+            for (int l = 0; l < 32; l++) {
+                int q = KQuantSearch.nearestInt((src[xb + 32 * j + l] + dm) / ds);
+                levels[32 * j + l] = Math.max(0, Math.min(nmax, q));
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MatMulTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void batchedProductMatchesFloat64(GgmlType type) {
         long seed = System.nanoTime();
         Random random = new Random(seed);
@@ -21,7 +21,8 @@ class MatMulTest {
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             for (int[] shape : shapes) {
                 int rows = shape[0];
-                int cols = type.blockSize == 1 ? shape[1] + 3 : shape[1]; // float types: a ragged vector tail too
+                // float types: a ragged vector tail too; K-quants: whole super-blocks of 256
+                int cols = type.blockSize == 1 ? shape[1] + 3 : type.blockSize == 256 ? 256 * (1 + shape[1] / 64) : shape[1];
                 int n = shape[2];
                 float[] w = new float[rows * cols];
                 for (int i = 0; i < w.length; i++) {

@@ -38,7 +38,7 @@ class MatMulTest {
                     x[i] = (float) random.nextGaussian();
                 }
                 float[] out = new float[n * rows];
-                new MatMul(pool, 256).multiply(matrix, x, n, out);
+                new MatMul(pool, 1024).multiply(matrix, x, n, out);
                 double[] expected = new double[n * rows];
                 MatMul.multiplyReference(matrix, x, n, expected);
                 for (int i = 0; i < out.length; i++) {

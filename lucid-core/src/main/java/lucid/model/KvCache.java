@@ -73,9 +73,10 @@ public final class KvCache {
         toHalves(value, halfValues[layer], position * valueDim, n * valueDim);
     }
 
+    /** Rounds to nearest even as ggml's F16 cache does; beyond the half range it clamps to ±65504, so the cache holds no infinities. */
     private static void toHalves(float[] from, short[] to, int at, int n) {
         for (int i = 0; i < n; i++) {
-            to[at + i] = Float.floatToFloat16(from[i]); // round to nearest even, as ggml's F16 cache does
+            to[at + i] = Float.floatToFloat16(Math.max(-65504f, Math.min(65504f, from[i])));
         }
     }
 }

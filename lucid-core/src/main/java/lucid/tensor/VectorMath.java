@@ -54,15 +54,26 @@ public final class VectorMath {
         }
     }
 
-    /** Σ a[aOff+i]·b[bOff+i] for i &lt; n, with b IEEE half floats (F16 bits), e.g. keys of an F16 KV cache. */
+    /**
+     * F.length() finite half floats (no inf or NaN: an F16 KV cache clamps what it stores) widened
+     * exactly: sign, exponent and mantissa moved to float bit 13 onwards give 2^-112 times the
+     * value, normals and subnormals alike; multiplying by 2^112 is exact. Small enough to be
+     * inlined into the attention loops.
+     */
+    private static FloatVector finiteHalves(short[] halves, int offset) {
+        jdk.incubator.vector.IntVector h = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
+                .fromArray(Vectors.S, halves, offset).convertShape(jdk.incubator.vector.VectorOperators.S2I, Vectors.I, 0);
+        return h.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** Σ a[aOff+i]·b[bOff+i] for i &lt; n, with b finite IEEE half floats (F16 bits), e.g. keys of an F16 KV cache. */
     public static float dotHalf(float[] a, int aOff, short[] b, int bOff, int n) {
         int i = 0;
         float sum = 0f;
         if (Vectors.ENABLED && n >= F.length()) {
             FloatVector acc = FloatVector.zero(F);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                FloatVector h = F16Format.toFloats(jdk.incubator.vector.ShortVector.fromArray(Vectors.S, b, bOff + i));
-                acc = FloatVector.fromArray(F, a, aOff + i).fma(h, acc);
+                acc = FloatVector.fromArray(F, a, aOff + i).fma(finiteHalves(b, bOff + i), acc);
             }
             sum = Vectors.sumLanes(acc);
         }
@@ -72,14 +83,13 @@ public final class VectorMath {
         return sum;
     }
 
-    /** out[outOff+i] += s·x[xOff+i] for i &lt; n, with x IEEE half floats (F16 bits). */
+    /** out[outOff+i] += s·x[xOff+i] for i &lt; n, with x finite IEEE half floats (F16 bits). */
     public static void addScaledHalf(float[] out, int outOff, float s, short[] x, int xOff, int n) {
         int i = 0;
         if (Vectors.ENABLED) {
             FloatVector sv = FloatVector.broadcast(F, s);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                FloatVector h = F16Format.toFloats(jdk.incubator.vector.ShortVector.fromArray(Vectors.S, x, xOff + i));
-                h.fma(sv, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+                finiteHalves(x, xOff + i).fma(sv, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
             }
         }
         for (; i < n; i++) {

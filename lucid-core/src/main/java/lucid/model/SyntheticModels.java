@@ -73,6 +73,12 @@ public final class SyntheticModels {
             Files.createDirectories(folder);
             Path partial = Files.createTempFile(folder, shape.name(), ".partial");
             write(partial, shape, type, seed);
+            try {
+                // temporary files are private; a cached model is an ordinary readable file
+                Files.setPosixFilePermissions(partial, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // keep the default permissions
+            }
             Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (java.io.IOException e) {
             throw new LucidException("cannot write the synthetic model to " + folder + ": " + e.getMessage());
@@ -95,6 +101,7 @@ public final class SyntheticModels {
         GgufWriter w = new GgufWriter();
         w.put("general.architecture", "llama");
         w.put("general.name", "synthetic-" + s.name() + "-" + type.name().toLowerCase(Locale.ROOT));
+        fileType(type).ifPresent(ft -> w.putUInt32("general.file_type", ft));
         w.putUInt32("llama.vocab_size", s.vocab());
         w.putUInt32("llama.context_length", s.context());
         w.putUInt32("llama.embedding_length", s.dim());
@@ -127,6 +134,26 @@ public final class SyntheticModels {
         }
         w.write(file);
         return file;
+    }
+
+    /** llama.cpp's {@code general.file_type} ("mostly TYPE") for the types it names, so its tools describe the file. */
+    private static java.util.OptionalInt fileType(GgmlType type) {
+        return switch (type) {
+            case F32 -> java.util.OptionalInt.of(0);
+            case F16 -> java.util.OptionalInt.of(1);
+            case Q4_0 -> java.util.OptionalInt.of(2);
+            case Q4_1 -> java.util.OptionalInt.of(3);
+            case Q8_0 -> java.util.OptionalInt.of(7);
+            case Q5_0 -> java.util.OptionalInt.of(8);
+            case Q5_1 -> java.util.OptionalInt.of(9);
+            case Q2_K -> java.util.OptionalInt.of(10);
+            case Q3_K -> java.util.OptionalInt.of(12);
+            case Q4_K -> java.util.OptionalInt.of(15);
+            case Q5_K -> java.util.OptionalInt.of(17);
+            case Q6_K -> java.util.OptionalInt.of(18);
+            case BF16 -> java.util.OptionalInt.of(32);
+            default -> java.util.OptionalInt.empty();
+        };
     }
 
     /** &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, the 256 byte tokens, then ordinary pieces. */

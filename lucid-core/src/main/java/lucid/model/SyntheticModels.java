@@ -147,9 +147,9 @@ public final class SyntheticModels {
             case Q5_0 -> java.util.OptionalInt.of(8);
             case Q5_1 -> java.util.OptionalInt.of(9);
             case Q2_K -> java.util.OptionalInt.of(10);
-            case Q3_K -> java.util.OptionalInt.of(12);
-            case Q4_K -> java.util.OptionalInt.of(15);
-            case Q5_K -> java.util.OptionalInt.of(17);
+            case Q3_K -> java.util.OptionalInt.of(11); // the _S variants: every matrix in the one type
+            case Q4_K -> java.util.OptionalInt.of(14);
+            case Q5_K -> java.util.OptionalInt.of(16);
             case Q6_K -> java.util.OptionalInt.of(18);
             case BF16 -> java.util.OptionalInt.of(32);
             default -> java.util.OptionalInt.empty();

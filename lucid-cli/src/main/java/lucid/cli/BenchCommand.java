@@ -69,6 +69,9 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
     @Option(names = "--json", description = "print a JSON array instead of the table")
     boolean json;
 
+    @Option(names = "--no-kv-cache", description = "tg steps rerun every earlier token instead of reading the KV cache (quadratic cost)")
+    boolean noKvCache;
+
     @Option(names = "--curve", paramLabel = "N",
             description = "instead of pp/tg: the cost of one step at positions 0..N, with the KV cache and recomputing the prefix without it")
     Integer curve;
@@ -130,15 +133,19 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
                 console.out().println("| ------------------------------ | ---------: | ---------: | -------------- | ------: | ---: | -----: | -------------------: |");
             }
             List<Map<String, Object>> rows = new ArrayList<>();
-            Bench.run(m, promptSizes, genSizes, threadCounts, repetitions, lucid.model.CacheType.parse(cacheType), r -> {
+            Bench.run(m, promptSizes, genSizes, threadCounts, repetitions, lucid.model.CacheType.parse(cacheType), !noKvCache, r -> {
                 if (json) {
                     rows.add(jsonRow(r, description, m, path));
                 } else {
                     console.out().printf(Locale.ROOT, "| %-30s | %10s | %10s | %-14s | %7d | %4d | %6s | %12.2f ± %5.2f |%n",
-                            description, size, params, backend, r.threads(), mmap ? 1 : 0, r.test(), r.mean(), r.stddev());
+                            description, size, params, backend, r.threads(), mmap ? 1 : 0, r.test() + (noKvCache && r.generatedTokens() > 0 ? "*" : ""),
+                            r.mean(), r.stddev());
                     console.out().flush();
                 }
             });
+            if (noKvCache && !json) {
+                console.out().println("* without a KV cache: every step reran all earlier tokens");
+            }
             if (json) {
                 console.out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
             }
@@ -176,6 +183,7 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
         row.put("model_n_params", parameters(m));
         row.put("backend", Vectors.ENABLED ? "java-vector-" + Vectors.F.vectorBitSize() : "java-scalar");
         row.put("use_mmap", mmap);
+        row.put("kv_cache", !noKvCache);
         row.put("test", r.test());
         row.put("threads", r.threads());
         row.put("n_prompt", r.promptTokens());

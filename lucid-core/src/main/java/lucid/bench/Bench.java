@@ -54,19 +54,28 @@ public final class Bench {
      */
     public static List<Result> run(Model model, List<Integer> promptSizes, List<Integer> genSizes, List<Integer> threads,
                                    int repetitions, lucid.model.CacheType cacheType, Consumer<Result> progress) {
+        return run(model, promptSizes, genSizes, threads, repetitions, cacheType, true, progress);
+    }
+
+    /**
+     * @param kvCache false: each tg step reruns every earlier token instead of reading the KV cache
+     *                (what generation costs without one: quadratic in the length)
+     */
+    public static List<Result> run(Model model, List<Integer> promptSizes, List<Integer> genSizes, List<Integer> threads,
+                                   int repetitions, lucid.model.CacheType cacheType, boolean kvCache, Consumer<Result> progress) {
         List<Result> results = new ArrayList<>();
         for (int t : threads) {
             try (WorkerPool pool = new WorkerPool(t)) {
                 for (int p : promptSizes) {
                     if (p > 0) {
-                        Result r = measure(model, pool, "pp" + p, p, 0, repetitions, true, cacheType);
+                        Result r = measure(model, pool, "pp" + p, p, 0, repetitions, true, cacheType, true);
                         results.add(r);
                         progress.accept(r);
                     }
                 }
                 for (int g : genSizes) {
                     if (g > 0) {
-                        Result r = measure(model, pool, "tg" + g, 0, g, repetitions, false, cacheType);
+                        Result r = measure(model, pool, "tg" + g, 0, g, repetitions, false, cacheType, kvCache);
                         results.add(r);
                         progress.accept(r);
                     }
@@ -77,7 +86,7 @@ public final class Bench {
     }
 
     private static Result measure(Model model, WorkerPool pool, String name, int prompt, int generate, int repetitions, boolean batch,
-                                  lucid.model.CacheType cacheType) {
+                                  lucid.model.CacheType cacheType, boolean kvCache) {
         int n = batch ? prompt : generate;
         int[] tokens = randomTokens(model, n);
         Session session = model.newSession(n, pool, cacheType);
@@ -87,9 +96,14 @@ public final class Bench {
             long start = System.nanoTime();
             if (batch) {
                 session.evaluate(tokens);
-            } else {
+            } else if (kvCache) {
                 for (int token : tokens) {
                     session.evaluate(token);
+                }
+            } else {
+                for (int i = 1; i <= tokens.length; i++) { // step i: the whole prefix again, from an empty cache
+                    session.reset();
+                    session.evaluate(java.util.Arrays.copyOf(tokens, i));
                 }
             }
             long nanos = System.nanoTime() - start;

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code lucid bench}: prompt-processing and generation speed, as llama-bench measures them. */
 @Command(name = "bench",
@@ -37,7 +36,7 @@ import java.util.concurrent.Callable;
                 "",
                 "--synthetic writes a random-weight model of a named shape (" + "tiny, small, llama-1b, llama-7b" + ")",
                 "with Lucid's own GGUF writer into ~/.cache/lucid/synthetic and benchmarks it."})
-final class BenchCommand implements Callable<Integer>, Console.Aware {
+final class BenchCommand extends LucidCommand {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "a .gguf file or a model name")
     String model;
 
@@ -78,13 +77,6 @@ final class BenchCommand implements Callable<Integer>, Console.Aware {
 
     @Option(names = "--points", paramLabel = "K", defaultValue = "9", description = "positions measured by --curve (default: ${DEFAULT-VALUE})")
     int points;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
 
     @Override
     public Integer call() throws Exception {

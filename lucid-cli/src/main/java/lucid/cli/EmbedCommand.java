@@ -12,7 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /** {@code lucid embed}: the neighbourhood of words in the model's input embeddings. */
 @Command(name = "embed",
@@ -25,7 +24,7 @@ import java.util.concurrent.Callable;
                 "  lucid embed -m stories260K girl",
                 "  lucid embed -m MODEL --analogy king man woman",
                 "  lucid embed -m stories260K --top 20 \" dog\""})
-final class EmbedCommand implements Callable<Integer>, Console.Aware {
+final class EmbedCommand extends LucidCommand {
     @Mixin
     ModelOption modelOption;
 
@@ -37,13 +36,6 @@ final class EmbedCommand implements Callable<Integer>, Console.Aware {
 
     @Parameters(paramLabel = "WORD", arity = "1..3", description = "a word (a leading space is added as the tokenizer would, unless it has one)")
     List<String> words;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
 
     @Override
     public Integer call() {

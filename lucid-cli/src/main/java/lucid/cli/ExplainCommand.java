@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code lucid explain}: generate and show how each token was chosen. */
 @Command(name = "explain",
@@ -33,7 +32,7 @@ import java.util.concurrent.Callable;
                 "",
                 "Probabilities are the model's own (temperature 1, before any filter); entropy is in nats.",
                 "The default is greedy (--temp 0); give --temp and friends to sample as 'lucid run' does."})
-final class ExplainCommand implements Callable<Integer>, Console.Aware {
+final class ExplainCommand extends LucidCommand {
     @Mixin
     ModelOption modelOption;
 
@@ -62,18 +61,11 @@ final class ExplainCommand implements Callable<Integer>, Console.Aware {
     @Option(names = "--html", paramLabel = "FILE", description = "write a self-contained HTML report to FILE")
     Path html;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", description = "context length (default: the model's, at most 4096)")
-    Integer contextSize;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
+    @Mixin
+    ContextOption contextOption;
 
     @Override
     public Integer call() {
@@ -84,9 +76,9 @@ final class ExplainCommand implements Callable<Integer>, Console.Aware {
         SamplerSettings settings = sampling.temperatureGiven() ? sampling.toSettings() : SamplerSettings.greedy();
         TraceOptions options = TraceOptions.defaults().withTopN(top).withLens(lens || html != null)
                 .withFullAttention(fullAttention || html != null);
-        int threadCount = CliChecks.threads(threads);
+        int threadCount = threads.count();
         try (Model model = Model.load(modelOption.resolve(), modelOption.loading()); WorkerPool pool = new WorkerPool(threadCount)) {
-            int context = CliChecks.contextLength(contextSize, model.config(), console);
+            int context = contextOption.length(model.config(), console);
             Tracing.Result result = Tracing.generate(model, prompt, maxTokens, settings, options, context, pool, modelOption.cacheType(), token -> {});
             Trace trace = result.trace();
             boolean jsonToStdout = "-".equals(json);

@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code lucid heads}: which attention heads copy, look back one token, or rest on the sink. */
 @Command(name = "heads",
@@ -24,7 +23,7 @@ import java.util.concurrent.Callable;
         footer = {
                 "  lucid heads -m stories260K",
                 "  lucid heads -m stories260K --length 30 --sequences 8 --seed 1"})
-final class HeadsCommand implements Callable<Integer>, Console.Aware {
+final class HeadsCommand extends LucidCommand {
     @Mixin
     ModelOption modelOption;
 
@@ -37,22 +36,15 @@ final class HeadsCommand implements Callable<Integer>, Console.Aware {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random tokens (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "threads (default: all cores)")
-    Integer threads;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
+    @Mixin
+    ThreadsOption threads;
 
     @Override
     public Integer call() {
         if (length < 2 || length > 2000 || sequences < 1 || sequences > 1000) {
             throw new lucid.LucidException("--length must be 2..2000 and --sequences 1..1000, got " + length + " and " + sequences);
         }
-        try (Model model = Model.load(modelOption.resolve(), modelOption.loading()); WorkerPool pool = new WorkerPool(CliChecks.threads(threads))) {
+        try (Model model = Model.load(modelOption.resolve(), modelOption.loading()); WorkerPool pool = new WorkerPool(threads.count())) {
             if (2 * length + 1 > model.config().contextLength()) {
                 throw new lucid.LucidException("--length " + length + " needs " + (2 * length + 1) + " positions; the model's context is "
                         + model.config().contextLength());

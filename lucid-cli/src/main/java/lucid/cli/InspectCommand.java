@@ -21,7 +21,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code lucid inspect}: what is in a GGUF file. */
 @Command(name = "inspect",
@@ -31,7 +30,7 @@ import java.util.concurrent.Callable;
         footer = {
                 "  lucid inspect ../shared/models/stories260K.gguf",
                 "  lucid inspect stories260K --json | jq .architecture"})
-final class InspectCommand implements Callable<Integer>, Console.Aware {
+final class InspectCommand extends LucidCommand {
     /** Arrays longer than this are summarised (first elements and the length). */
     private static final int ARRAY_PREVIEW = 16;
 
@@ -40,13 +39,6 @@ final class InspectCommand implements Callable<Integer>, Console.Aware {
 
     @Option(names = "--json", description = "print JSON instead of text")
     boolean json;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
 
     @Override
     public Integer call() throws Exception {

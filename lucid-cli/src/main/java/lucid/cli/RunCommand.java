@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code lucid run}: generate text from a prompt, streamed to stdout. */
 @Command(name = "run",
@@ -34,7 +33,7 @@ import java.util.concurrent.Callable;
                 "  lucid run -m ../shared/models/stories260K.gguf -p \"Once upon a time\"",
                 "  lucid run -m path/to/llama.gguf -p \"The capital of France is\" --temp 0.8 --top-p 0.9 --seed 7",
                 "  lucid run -m stories260K -f prompt.txt -n 50 -t 1 -c 256"})
-final class RunCommand implements Callable<Integer>, Console.Aware {
+final class RunCommand extends LucidCommand {
     @Mixin
     ModelOption modelOption;
 
@@ -51,25 +50,18 @@ final class RunCommand implements Callable<Integer>, Console.Aware {
     @Mixin
     SamplingOptions sampling;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", description = "context length in tokens (default: the model's, at most 4096)")
-    Integer contextSize;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
+    @Mixin
+    ContextOption contextOption;
 
     @Override
     public Integer call() {
         if (maxTokens < -1) {
             throw new LucidException("-n must be -1 (until the end) or a number of tokens, got " + maxTokens);
         }
-        int threadCount = CliChecks.threads(threads);
+        int threadCount = threads.count();
         String promptText = promptText();
         SamplerSettings settings = sampling.toSettings();
 
@@ -78,7 +70,7 @@ final class RunCommand implements Callable<Integer>, Console.Aware {
         try (Model model = Model.load(path, modelOption.loading());
              WorkerPool pool = new WorkerPool(threadCount)) {
             ModelConfig config = model.config();
-            int context = CliChecks.contextLength(contextSize, config, console);
+            int context = contextOption.length(config, console);
             long loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
 
             int[] promptTokens = model.tokenizer().encode(promptText, true);

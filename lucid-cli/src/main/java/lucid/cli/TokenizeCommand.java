@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.StringJoiner;
-import java.util.concurrent.Callable;
 
 /** {@code lucid tokenize}: the token ids of a text, as the model's tokenizer splits it. */
 @Command(name = "tokenize",
@@ -22,7 +21,7 @@ import java.util.concurrent.Callable;
                 "  lucid tokenize -m stories260K \"Lily and Tom\"",
                 "  lucid tokenize -m stories260K --pieces \"人工智能\"",
                 "  lucid tokenize -m ../shared/tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf --no-bos \"Hello world\""})
-final class TokenizeCommand implements Callable<Integer>, Console.Aware {
+final class TokenizeCommand extends LucidCommand {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
             description = "a .gguf file (a vocabulary-only file will do), or a model name")
     String model;
@@ -35,13 +34,6 @@ final class TokenizeCommand implements Callable<Integer>, Console.Aware {
 
     @Parameters(index = "0", paramLabel = "TEXT", description = "the text to tokenize")
     String text;
-
-    private Console console;
-
-    @Override
-    public void setConsole(Console console) {
-        this.console = console;
-    }
 
     @Override
     public Integer call() {

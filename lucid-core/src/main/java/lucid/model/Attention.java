@@ -18,6 +18,12 @@ final class Attention implements WorkerPool.Job {
     private final int contextLength;
     /** Attention weights per head over positions (heads, context); row h holds head h's softmax. */
     final float[] weights;
+    /**
+     * With an F16 cache, round the query and the weights to F16 before they meet the cached keys
+     * and values, as llama.cpp's F16 × F16 products do (see ActivationRounding.LLAMA_CPP).
+     */
+    boolean roundLikeLlamaCpp;
+    private final float[] roundedQuery;
 
     // The arguments of the running job.
     private float[] q;
@@ -36,6 +42,7 @@ final class Attention implements WorkerPool.Job {
         this.contextLength = contextLength;
         this.scale = (float) (1.0 / Math.sqrt(config.headSize()));
         this.weights = new float[config.headCount() * contextLength];
+        this.roundedQuery = new float[config.queryDim()];
     }
 
     /** out (heads·valueSize) = softmax(q·Kᵀ/√headSize)·V over positions 0..position of {@code layer}. */
@@ -45,6 +52,13 @@ final class Attention implements WorkerPool.Job {
 
     /** As {@link #attend(float[], KvCache, int, int, float[])}, with q and out at offsets (one token of a batch). */
     void attend(float[] q, int qOffset, KvCache cache, int layer, int position, float[] out, int outOffset) {
+        if (roundLikeLlamaCpp && cache.type() == CacheType.F16) {
+            for (int i = 0; i < roundedQuery.length; i++) {
+                roundedQuery[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOffset + i]));
+            }
+            q = roundedQuery;
+            qOffset = 0;
+        }
         this.q = q;
         this.qOffset = qOffset;
         this.outOffset = outOffset;
@@ -97,7 +111,8 @@ final class Attention implements WorkerPool.Job {
             if (values != null) {
                 VectorMath.addScaled(out, o, weights[att + t], values, v, valueSize);
             } else {
-                VectorMath.addScaledHalf(out, o, weights[att + t], halfValues, v, valueSize);
+                float w = roundLikeLlamaCpp ? Float.float16ToFloat(Float.floatToFloat16(weights[att + t])) : weights[att + t];
+                VectorMath.addScaledHalf(out, o, w, halfValues, v, valueSize);
             }
         }
     }

@@ -73,11 +73,31 @@ public final class InferenceState {
     /** Shorter prompts go through token by token: a batch's fixed cost is not worth it below this. */
     public static final int MIN_BATCH = 32;
 
+    private lucid.tensor.ActivationRounding rounding = lucid.tensor.ActivationRounding.EXACT;
+
     BatchState batch() {
         if (batch == null) {
             batch = new BatchState(config, BATCH, pool);
+            batch.matMul.setRounding(rounding);
         }
         return batch;
+    }
+
+    /**
+     * How activations enter the matrix products: exact (F32, the default) or rounded as llama.cpp
+     * rounds them, to compare with its numbers digit for digit.
+     */
+    public void setActivationRounding(lucid.tensor.ActivationRounding rounding) {
+        this.rounding = rounding;
+        matVec.setRounding(rounding);
+        attention.roundLikeLlamaCpp = rounding == lucid.tensor.ActivationRounding.LLAMA_CPP;
+        if (batch != null) {
+            batch.matMul.setRounding(rounding);
+        }
+    }
+
+    public lucid.tensor.ActivationRounding activationRounding() {
+        return rounding;
     }
 
     /** Attaches an observer to every following forward step (null detaches). */

@@ -29,6 +29,8 @@ public final class MatMul implements WorkerPool.Job {
     private final float[][] rowBuffers;
     private final float[][] outBuffers;
 
+    private ActivationRounding rounding = ActivationRounding.EXACT;
+    private float[] rounded = new float[0];
     private WeightMatrix matrix;
     private float[] x;
     private float[] out;
@@ -42,8 +44,22 @@ public final class MatMul implements WorkerPool.Job {
         this.outBuffers = new float[pool.threads()][panelRows];
     }
 
+    /** How activations enter the products (see {@link ActivationRounding}); exact by default. */
+    public void setRounding(ActivationRounding rounding) {
+        this.rounding = rounding;
+    }
+
     /** out (n × W.rows) = X (n × W.cols) · Wᵀ. */
     public void multiply(WeightMatrix w, float[] x, int n, float[] out) {
+        if (rounding.rounds(w.type())) {
+            if (rounded.length < n * w.cols()) {
+                rounded = new float[n * w.cols()];
+            }
+            for (int t = 0; t < n; t++) {
+                ActivationRounding.roundLikeLlamaCpp(w.type(), x, t * w.cols(), w.cols(), rounded, t * w.cols());
+            }
+            x = rounded;
+        }
         if (w.cols() > rowBuffers[0].length) {
             throw new IllegalArgumentException("rows of " + w.cols() + " exceed the buffers sized for " + rowBuffers[0].length);
         }

@@ -20,6 +20,8 @@ public final class MatVec implements WorkerPool.Job {
     private final int[] firstRow = new int[4];
     private int count;
     private float[] input;
+    private ActivationRounding rounding = ActivationRounding.EXACT;
+    private float[] rounded = new float[0];
 
     public MatVec(WorkerPool pool) {
         this.pool = pool;
@@ -56,7 +58,26 @@ public final class MatVec implements WorkerPool.Job {
         count++;
     }
 
+    /** How activations enter the products (see {@link ActivationRounding}); exact by default. */
+    public void setRounding(ActivationRounding rounding) {
+        this.rounding = rounding;
+    }
+
     private void run(float[] x) {
+        if (rounding.rounds(matrices[0].type())) {
+            for (int m = 1; m < count; m++) {
+                if (matrices[m].type() != matrices[0].type()) {
+                    splitByType(x);
+                    return;
+                }
+            }
+            int cols = matrices[0].cols();
+            if (rounded.length < cols) {
+                rounded = new float[cols];
+            }
+            ActivationRounding.roundLikeLlamaCpp(matrices[0].type(), x, 0, cols, rounded, 0);
+            x = rounded;
+        }
         input = x;
         int totalRows = firstRow[count];
         long weights = (long) totalRows * matrices[0].cols();
@@ -69,6 +90,15 @@ public final class MatVec implements WorkerPool.Job {
             pool.invoke(this);
         }
         input = null;
+    }
+
+    /** Fused matrices of different types round the input differently: run them one by one. */
+    private void splitByType(float[] x) {
+        WeightMatrix[] ms = java.util.Arrays.copyOf(matrices, count);
+        float[][] outs = java.util.Arrays.copyOf(outputs, count);
+        for (int m = 0; m < ms.length; m++) {
+            multiply(ms[m], x, outs[m]);
+        }
     }
 
     @Override

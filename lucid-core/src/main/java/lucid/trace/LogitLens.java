@@ -26,6 +26,7 @@ final class LogitLens {
     LogitLens(Transformer transformer, InferenceState state) {
         this.transformer = transformer;
         this.matVec = new MatVec(state.pool());
+        this.matVec.setRounding(state.activationRounding());
         this.scratch = new float[transformer.config().embeddingLength()];
         this.logits = new float[transformer.config().blockCount()][transformer.config().vocabularySize()];
     }

@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Run LLMs on the CPU and see how each token is chosen.",
-        subcommands = {RunCommand.class, ExplainCommand.class, HeadsCommand.class, EmbedCommand.class, BenchCommand.class, TokenizeCommand.class,
+        subcommands = {RunCommand.class, ExplainCommand.class, HeadsCommand.class, EmbedCommand.class, BenchCommand.class, PerplexityCommand.class, TokenizeCommand.class,
                 InspectCommand.class, TrainCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",

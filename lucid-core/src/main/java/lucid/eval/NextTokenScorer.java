@@ -30,6 +30,11 @@ public final class NextTokenScorer implements GenerationObserver {
     }
 
     @Override
+    public boolean wantsLogits(int position) {
+        return position >= firstScored && position + 1 < tokens.length;
+    }
+
+    @Override
     public void onLogits(int position, float[] logits) {
         if (position < firstScored || position + 1 >= tokens.length) {
             return;
@@ -43,22 +48,21 @@ public final class NextTokenScorer implements GenerationObserver {
                 top = i;
             }
         }
+        // one pass: Σ e^(l−max), Σ e^(2(l−max)) for Σp², and the rank of the target
         double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double logSum = Math.log(sum);
-        double sumSquares = 0;
+        double sumOfSquares = 0;
         int above = 0;
         float targetLogit = logits[target];
         for (float l : logits) {
-            double p = Math.exp(l - max - logSum);
-            sumSquares += p * p;
+            double e = Math.exp(l - max);
+            sum += e;
+            sumOfSquares += e * e;
             if (l > targetLogit) {
                 above++;
             }
         }
-        sink.accept(new PositionScore(position + 1, target, targetLogit - max - logSum, above + 1, top, Math.exp(-logSum), sumSquares));
+        double logSum = Math.log(sum);
+        sink.accept(new PositionScore(position + 1, target, targetLogit - max - logSum, above + 1, top, 1 / sum, sumOfSquares / (sum * sum)));
         if (logitSink != null) {
             short[] half = new short[logits.length];
             for (int i = 0; i < half.length; i++) {

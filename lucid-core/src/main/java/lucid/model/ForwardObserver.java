@@ -23,4 +23,13 @@ public interface ForwardObserver {
 
     /** The output logits (vocab) at {@code position}: the model's scores for the next token. */
     default void onLogits(int position, float[] logits) {}
+
+    /**
+     * Whether {@link #onLogits} is wanted for {@code position} of a batch (the last position's
+     * logits are always computed). Saying no where they are not needed saves the output head's
+     * product for those positions.
+     */
+    default boolean wantsLogits(int position) {
+        return true;
+    }
 }

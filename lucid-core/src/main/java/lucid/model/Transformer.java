@@ -188,18 +188,24 @@ public final class Transformer {
             readOut(s.x, s.logits, s.matVec, s.xb);
             return;
         }
-        // every position's logits, a few rows at a time (a vocabulary of 128k × 512 rows would be 256 MB)
+        // the logits of the positions the observer wants (always the last), a few rows at a time:
+        // a vocabulary of 128k × 512 rows would be 256 MB
         int vocab = config.vocabularySize();
         float[] rows = b.logits(vocab);
+        int[] wanted = new int[BatchState.LOGIT_ROWS];
+        int count = 0;
         for (int t = 0; t < n; t++) {
-            VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, weights.outputNorm(), dim, eps);
-        }
-        for (int first = 0; first < n; first += BatchState.LOGIT_ROWS) {
-            int count = Math.min(BatchState.LOGIT_ROWS, n - first);
-            b.matMul.multiply(weights.output(), java.util.Arrays.copyOfRange(b.xb, first * dim, (first + count) * dim), count, rows);
-            for (int t = 0; t < count; t++) {
-                System.arraycopy(rows, t * vocab, s.logits, 0, vocab);
-                observer.onLogits(position + first + t, s.logits);
+            if (t == n - 1 || observer.wantsLogits(position + t)) {
+                VectorMath.rmsNorm(b.xb, count * dim, b.x, t * dim, weights.outputNorm(), dim, eps);
+                wanted[count++] = t;
+            }
+            if (count == BatchState.LOGIT_ROWS || (t == n - 1 && count > 0)) {
+                b.matMul.multiply(weights.output(), b.xb, count, rows);
+                for (int i = 0; i < count; i++) {
+                    System.arraycopy(rows, i * vocab, s.logits, 0, vocab);
+                    observer.onLogits(position + wanted[i], s.logits);
+                }
+                count = 0;
             }
         }
     }

@@ -22,6 +22,7 @@ import java.util.Map;
 /** {@code lucid bench}: prompt-processing and generation speed, as llama-bench measures them. */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
+        header = "Measure prompt and generation speed (llama-bench style).",
         description = "Measure speed with llama-bench's definitions: ppN = N prompt tokens evaluated as one batch (logits for the last only), tgN = N tokens generated one at a time; t/s = tokens / second, mean ± sample standard deviation over -r repetitions after one warm-up. Sampling and tokenization are not timed.",
         footerHeading = "%nExamples:%n",
         footer = {

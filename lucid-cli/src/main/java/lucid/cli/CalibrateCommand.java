@@ -24,6 +24,7 @@ import java.util.Map;
 /** {@code lucid calibrate}: does the model's confidence mean what it says? */
 @Command(name = "calibrate",
         mixinStandardHelpOptions = true,
+        header = "Calibration: ECE, Brier, fitted temperature, reliability diagram.",
         description = "Over a text (scored as perplexity scores it), compare the model's top-1 probability with whether its top-1 token was the actual next token: expected and maximum calibration error (ECE, MCE), Brier score, NLL, accuracy, a reliability diagram, and the single temperature that minimises NLL on the text with the ECE it gives.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -16,6 +16,7 @@ import java.util.Set;
 /** {@code lucid embed}: the neighbourhood of words in the model's input embeddings. */
 @Command(name = "embed",
         mixinStandardHelpOptions = true,
+        header = "Nearest tokens and analogies in the embedding space.",
         description = "Nearest tokens by cosine similarity in the model's input embedding table: to a word, or with --analogy A B C to the vector A − B + C. A word split into several tokens is their mean.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 /** {@code lucid explain}: generate and show how each token was chosen. */
 @Command(name = "explain",
         mixinStandardHelpOptions = true,
+        header = "Generate and show how each token was chosen.",
         description = "Generate text and show, for every step, the text so far, where the new token's attention went and the model's top candidates with their probabilities. -n 0 scores the prompt itself instead.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -15,6 +15,7 @@ import java.util.Locale;
 /** {@code lucid heads}: which attention heads copy, look back one token, or rest on the sink. */
 @Command(name = "heads",
         mixinStandardHelpOptions = true,
+        header = "Find induction, previous-token and attention-sink heads.",
         description = "Probe the roles of attention heads on random tokens repeated twice: induction heads (attend to the token after the current token's earlier occurrence: in-context copying), previous-token heads, and attention-sink heads (weight on the first token). Prints layers × heads tables of average weights.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -25,6 +25,7 @@ import java.util.Map;
 /** {@code lucid inspect}: what is in a GGUF file. */
 @Command(name = "inspect",
         mixinStandardHelpOptions = true,
+        header = "Metadata, tensors and architecture of a GGUF file.",
         description = "Show a model file's metadata, tensors (name, type, shape), parameter count and architecture.",
         footerHeading = "%nExamples:%n",
         footer = {

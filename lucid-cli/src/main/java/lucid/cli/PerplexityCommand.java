@@ -23,6 +23,7 @@ import java.util.Map;
 /** {@code lucid perplexity}: how well a model predicts a text, by llama-perplexity's method. */
 @Command(name = "perplexity",
         mixinStandardHelpOptions = true,
+        header = "Perplexity and bits per byte of a text.",
         description = "Perplexity of a text, by llama-perplexity's method: the text is cut into chunks of -c tokens, each starts with BOS, and the second half of each chunk is scored. PPL = exp(mean negative log-likelihood), with llama-perplexity's ± estimate, and bits per byte (comparable between tokenizers). --stride scores with a sliding window instead.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 /** {@code lucid run}: generate text from a prompt, streamed to stdout. */
 @Command(name = "run",
         mixinStandardHelpOptions = true,
+        header = "Generate text from a prompt.",
         description = "Generate text from a prompt. stdout gets exactly the prompt followed by the generated text, streamed as it is produced; diagnostics and the speed go to stderr.",
         footerHeading = "%nExamples:%n",
         footer = {

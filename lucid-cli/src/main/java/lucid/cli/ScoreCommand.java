@@ -19,6 +19,7 @@ import java.util.Map;
 /** {@code lucid score}: log P(continuation | prompt), token by token. */
 @Command(name = "score",
         mixinStandardHelpOptions = true,
+        header = "Log-probability of a continuation, token by token.",
         description = "The log-probability of a continuation given a prompt, token by token: each token, its probability, its rank among the model's candidates, and the running sum of log-probabilities (the chain rule log P(c | p) = Σ log P(c_i | p, c_<i)).",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -13,6 +13,7 @@ import java.util.StringJoiner;
 /** {@code lucid tokenize}: the token ids of a text, as the model's tokenizer splits it. */
 @Command(name = "tokenize",
         mixinStandardHelpOptions = true,
+        header = "Token ids of a text.",
         description = "Print the token ids of TEXT on one line, separated by spaces (BOS included when the model adds one). With --pieces, one 'id<TAB>piece' line per token.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
         versionProvider = Main.Version.class,
         description = "Run LLMs on the CPU and see how each token is chosen.",
         subcommands = {RunCommand.class, ExplainCommand.class, HeadsCommand.class, EmbedCommand.class, BenchCommand.class, PerplexityCommand.class, ScoreCommand.class,
-                CalibrateCommand.class, TokenizeCommand.class,
+                CalibrateCommand.class, ServeCommand.class, TokenizeCommand.class,
                 InspectCommand.class, TrainCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",

@@ -109,4 +109,25 @@ public final class Session {
     public void reset() {
         length = 0;
     }
+
+    /**
+     * Keeps only the first {@code n} tokens: their keys and values stay in the cache, so a
+     * sequence that shares that prefix continues without recomputing it.
+     */
+    public void truncate(int n) {
+        if (n < 0 || n > length) {
+            throw new IllegalArgumentException("cannot keep " + n + " of " + length + " tokens");
+        }
+        length = n;
+    }
+
+    /** How many leading tokens {@code other} shares with this sequence. */
+    public int commonPrefix(int[] other) {
+        int n = Math.min(length, other.length);
+        int i = 0;
+        while (i < n && tokens[i] == other[i]) {
+            i++;
+        }
+        return i;
+    }
 }

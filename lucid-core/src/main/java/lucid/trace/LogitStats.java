@@ -4,12 +4,12 @@ package lucid.trace;
  * The distribution softmax(logits) described without materialising it: log-sum-exp, the
  * probability and rank of a token, the entropy, the top tokens. Sums are in double.
  */
-final class LogitStats {
+public final class LogitStats {
     private final float[] logits;
     private final int size;
     private final double logSumExp;
 
-    LogitStats(float[] logits, int size) {
+    public LogitStats(float[] logits, int size) {
         this.logits = logits;
         this.size = size;
         float max = Float.NEGATIVE_INFINITY;
@@ -23,20 +23,20 @@ final class LogitStats {
         this.logSumExp = max + Math.log(sum);
     }
 
-    LogitStats(float[] logits) {
+    public LogitStats(float[] logits) {
         this(logits, logits.length);
     }
 
-    double logprob(int id) {
+    public double logprob(int id) {
         return logits[id] - logSumExp;
     }
 
-    double prob(int id) {
+    public double prob(int id) {
         return Math.exp(logprob(id));
     }
 
     /** 1 for the most likely token; ties share the better rank. */
-    int rank(int id) {
+    public int rank(int id) {
         int above = 0;
         float l = logits[id];
         for (int i = 0; i < size; i++) {
@@ -48,7 +48,7 @@ final class LogitStats {
     }
 
     /** −Σ p ln p, in nats. */
-    double entropy() {
+    public double entropy() {
         double expectedLogit = 0;
         for (int i = 0; i < size; i++) {
             expectedLogit += Math.exp(logits[i] - logSumExp) * logits[i];
@@ -57,7 +57,7 @@ final class LogitStats {
     }
 
     /** The n most likely ids, most likely first (lower id first on ties); one pass with a small sorted buffer. */
-    int[] top(int n) {
+    public int[] top(int n) {
         n = Math.min(n, size);
         int[] ids = new int[n];
         int filled = 0;

@@ -179,6 +179,11 @@ public final class TraceRecorder implements GenerationObserver {
         return tokenizer.piece(id);
     }
 
+    /** The most recent step, or null before the first choice (cheaper than {@link #trace()} per token). */
+    public Trace.Step lastStep() {
+        return steps.isEmpty() ? null : steps.getLast();
+    }
+
     public Trace trace() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("temperature", settings.temperature());

@@ -1,0 +1,35 @@
+package lucid.server;
+
+import lucid.gguf.GgufFile;
+import lucid.model.CacheType;
+import lucid.model.Model;
+
+import java.nio.file.Path;
+
+/** A real Lucid server on a free loopback port, with stories260K. */
+final class TestServer implements AutoCloseable {
+    final Model model;
+    final LucidServer server;
+    final String base;
+
+    TestServer(int parallel, int queue, String apiKey) {
+        model = Model.load(stories260K(), GgufFile.Loading.READ);
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, parallel, queue, apiKey, 512, 4096, 1 << 20, 120, 2, CacheType.F16);
+        server = new LucidServer(model, config, ChatPrompt.fallback(model.tokenizer().vocabulary())).start();
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    static Path shared(String relative) {
+        return Path.of(System.getProperty("lucid.shared", "../../shared")).resolve(relative);
+    }
+
+    static Path stories260K() {
+        return shared("models/stories260K.gguf");
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        model.close();
+    }
+}

@@ -58,7 +58,7 @@ public final class LucidServer implements AutoCloseable {
             c.routes.exception(Exception.class, (e, ctx) -> fail(ctx, new ApiError(500, "server_error", null, null,
                     "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()))));
             c.routes.error(404, "*", ctx -> {
-                if (ctx.path().startsWith("/v1/")) {
+                if (ctx.path().startsWith("/v1/") && ctx.attribute("lucid-error") == null) { // not our own 404s
                     fail(ctx, new ApiError(404, "invalid_request_error", null, "unknown_url", "no such endpoint: " + ctx.method() + " " + ctx.path()));
                 }
             });
@@ -108,6 +108,7 @@ public final class LucidServer implements AutoCloseable {
     }
 
     private void fail(Context ctx, ApiError e) {
+        ctx.attribute("lucid-error", e.status);
         ctx.status(e.status).contentType("application/json").result(responses.write(responses.error(e)));
         if (e.status == 429) {
             ctx.header("Retry-After", "1");

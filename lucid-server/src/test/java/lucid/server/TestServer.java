@@ -13,8 +13,12 @@ final class TestServer implements AutoCloseable {
     final String base;
 
     TestServer(int parallel, int queue, String apiKey) {
+        this(parallel, queue, apiKey, 512);
+    }
+
+    TestServer(int parallel, int queue, String apiKey, int context) {
         model = Model.load(stories260K(), GgufFile.Loading.READ);
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, parallel, queue, apiKey, 512, 4096, 1 << 20, 120, 2, CacheType.F16);
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, parallel, queue, apiKey, context, 4096, 1 << 20, 120, 2, CacheType.F16);
         server = new LucidServer(model, config, ChatPrompt.fallback(model.tokenizer().vocabulary())).start();
         base = "http://127.0.0.1:" + server.port();
     }

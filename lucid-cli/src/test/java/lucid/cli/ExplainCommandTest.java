@@ -1,5 +1,7 @@
 package lucid.cli;
 
+import lucid.testkit.HeadlessChromium;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

@@ -90,7 +90,7 @@ class TokenizeAndInspectTest {
 
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String command : new String[] {"run", "tokenize", "inspect"}) {
+        for (String command : new String[] {"run", "explain", "heads", "embed", "bench", "perplexity", "score", "calibrate", "serve", "tokenize", "inspect"}) {
             CliRun run = CliRun.of(command, "--help");
             assertThat(run.exitCode()).isZero();
             assertThat(run.out()).contains("Usage: lucid " + command).contains("Examples:");

@@ -171,6 +171,7 @@ public final class LucidServer implements AutoCloseable {
         ctx.header("X-Accel-Buffering", "no");
         OutputStream out = ctx.outputStream();
         int offset = 0;
+        boolean promptSent = false;
         try {
             if (chat) {
                 send(out, responses.chatChunk(id, created, "assistant", "", List.of(), false, null, false));
@@ -185,8 +186,13 @@ public final class LucidServer implements AutoCloseable {
                 switch (e) {
                     case Event.Token t -> {
                         List<Event.Token> one = List.of(t);
-                        send(out, chat ? responses.chatChunk(id, created, null, t.text(), one, logprobs, null, steps)
-                                : responses.completion(id, created, true, t.text(), one, offset, null, logprobs, null, steps));
+                        ObjectNode chunk = chat ? responses.chatChunk(id, created, null, t.text(), one, logprobs, null, steps)
+                                : responses.completion(id, created, true, t.text(), one, offset, null, logprobs, null, steps);
+                        if (steps && offset == 0 && !promptSent) {
+                            chunk.set("trace_prompt", promptTokens(job.request.prompt())); // the explorer needs the prompt's tokens once
+                            promptSent = true;
+                        }
+                        send(out, chunk);
                         offset += t.text().length();
                     }
                     case Event.Done d -> {
@@ -209,6 +215,18 @@ public final class LucidServer implements AutoCloseable {
         } catch (IOException clientGone) {
             job.cancelled = true; // the engine frees the slot at its next step
         }
+    }
+
+    /** The prompt's tokens as the trace shows them: [{id, text}], byte tokens by name. */
+    private JsonNode promptTokens(int[] ids) {
+        var array = TraceJson.mapper().createArrayNode();
+        var vocabulary = model.tokenizer().vocabulary();
+        for (int id : ids) {
+            ObjectNode t = array.addObject();
+            t.put("id", id);
+            t.put("text", vocabulary.type(id) == lucid.tokenizer.TokenType.BYTE ? vocabulary.text(id) : model.tokenizer().piece(id));
+        }
+        return array;
     }
 
     private void send(OutputStream out, JsonNode chunk) throws IOException {

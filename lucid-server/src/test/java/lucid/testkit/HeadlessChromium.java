@@ -1,4 +1,4 @@
-package lucid.cli;
+package lucid.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
  * open a page, collect console errors and uncaught exceptions, evaluate JavaScript, take a
  * screenshot. No browser download, no driver: the real browser at /usr/bin/chromium.
  */
-final class HeadlessChromium implements AutoCloseable {
-    static final Path BINARY = Path.of(System.getProperty("lucid.chromium", "/usr/bin/chromium"));
+public final class HeadlessChromium implements AutoCloseable {
+    public static final Path BINARY = Path.of(System.getProperty("lucid.chromium", "/usr/bin/chromium"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
@@ -46,15 +46,15 @@ final class HeadlessChromium implements AutoCloseable {
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private volatile CompletableFuture<Void> loaded = new CompletableFuture<>();
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(BINARY);
     }
 
-    HeadlessChromium() throws Exception {
+    public HeadlessChromium() throws Exception {
         profile = Files.createTempDirectory("lucid-chromium");
         process = new ProcessBuilder(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--remote-debugging-port=0", "--user-data-dir=" + profile, "--window-size=1280,1400", "about:blank")
+                "--remote-debugging-port=0", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", "--user-data-dir=" + profile, "--window-size=1280,1400", "about:blank")
                 .redirectErrorStream(true).start();
         int port = devToolsPort();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -93,7 +93,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Opens a URL and waits for its load event. */
-    void open(String url) throws Exception {
+    public void open(String url) throws Exception {
         loaded = new CompletableFuture<>();
         ObjectNode params = JSON.createObjectNode().put("url", url);
         call("Page.navigate", params);
@@ -101,7 +101,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Evaluates a JavaScript expression in the page and returns its value as JSON. */
-    JsonNode eval(String expression) throws Exception {
+    public JsonNode eval(String expression) throws Exception {
         ObjectNode params = JSON.createObjectNode().put("expression", expression).put("returnByValue", true);
         JsonNode result = call("Runtime.evaluate", params);
         if (result.has("exceptionDetails")) {
@@ -110,14 +110,14 @@ final class HeadlessChromium implements AutoCloseable {
         return result.get("result").get("value");
     }
 
-    void screenshot(Path file) throws Exception {
+    public void screenshot(Path file) throws Exception {
         JsonNode result = call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"));
         Files.createDirectories(file.getParent());
         Files.write(file, Base64.getDecoder().decode(result.get("data").asText()));
     }
 
     /** Console errors, failed loads and uncaught exceptions seen so far. */
-    List<String> errors() {
+    public List<String> errors() {
         return List.copyOf(errors);
     }
 

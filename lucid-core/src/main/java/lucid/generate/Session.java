@@ -105,6 +105,18 @@ public final class Session {
         return state.logits();
     }
 
+    /**
+     * Keeps the first {@code length} tokens and forgets the rest: their cache rows are overwritten by
+     * what is evaluated next. A chat re-evaluates only where a new prompt differs from the tokens
+     * already here.
+     */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("cannot keep " + length + " tokens of a sequence of " + this.length);
+        }
+        this.length = length;
+    }
+
     /** Forgets the sequence (the cache is simply overwritten from position 0). */
     public void reset() {
         length = 0;

@@ -131,6 +131,26 @@ public enum BuiltInTemplate {
     }
 
     /**
+     * The format called {@code name}: {@code chatml}, {@code llama2}, {@code llama3}, {@code gemma},
+     * {@code phi3} (case and a hyphen or underscore before the number do not matter).
+     *
+     * @throws lucid.LucidException for any other name, listing these
+     */
+    public static BuiltInTemplate named(String name) {
+        String key = name.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace("_", "").replace(" ", "");
+        for (BuiltInTemplate t : values()) {
+            if (t.name().toLowerCase(java.util.Locale.ROOT).equals(key)) {
+                return t;
+            }
+        }
+        throw new lucid.LucidException("there is no built-in chat template \"" + name + "\"; the built-in ones are "
+                + NAMES + ", or give a template file");
+    }
+
+    /** The names {@link #named} takes, for messages and help. */
+    public static final String NAMES = "chatml, llama2, llama3, gemma, phi3";
+
+    /**
      * The format the vocabulary was made for, told by its turn markers: {@code <|im_start|>} →
      * ChatML, {@code <|start_header_id|>} → Llama 3, {@code <start_of_turn>} → Gemma,
      * {@code <|user|>} with {@code <|end|>} → Phi-3, anything else → Llama 2's {@code [INST]}.

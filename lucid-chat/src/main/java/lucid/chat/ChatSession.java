@@ -24,7 +24,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
  * A conversation with a model: the messages so far, and the session whose KV cache holds them.
@@ -73,6 +72,16 @@ public final class ChatSession {
         public double tokensPerSecond() {
             return answerNanos == 0 ? 0 : answerTokens * 1e9 / answerNanos;
         }
+    }
+
+    /** What a caller hears while an answer is made. */
+    @FunctionalInterface
+    public interface Listener {
+        /** The answer's next piece of text (whole characters; leading white space left out). */
+        void onText(String text);
+
+        /** Before the answer: the oldest {@code messages} were dropped so that the conversation fits. */
+        default void onDropped(int messages) {}
     }
 
     /** The room an answer needs at least: a quarter of the context, at most this many tokens. */
@@ -170,12 +179,12 @@ public final class ChatSession {
      * Adds the user's message, answers it and adds the answer.
      *
      * @param maxTokens tokens to generate at most; negative = until the end of the turn or a full context
-     * @param onText    receives the answer's text as it is produced (whole characters, leading white space left out)
+     * @param listener  receives the answer's text as it is produced, and hears of dropped messages first
      * @param stop      polled after each token; true stops the answer (it is kept as far as it got)
      * @throws LucidException if the message cannot fit in the context even alone, or the template
      *                        refuses the conversation; the conversation is then as before
      */
-    public Reply reply(String userText, int maxTokens, Consumer<String> onText, BooleanSupplier stop) {
+    public Reply reply(String userText, int maxTokens, Listener listener, BooleanSupplier stop) {
         List<Message> before = List.copyOf(turns);
         turns.add(Message.user(userText));
         int[] prompt;
@@ -212,6 +221,9 @@ public final class ChatSession {
             throw e;
         }
 
+        if (dropped > 0) {
+            listener.onDropped(dropped);
+        }
         // Reuse the cache for the tokens the session already holds; evaluate at least one token.
         int reused = Math.min(commonPrefix(session.tokens(), prompt), prompt.length - 1);
         session.truncate(reused);
@@ -219,7 +231,7 @@ public final class ChatSession {
         for (int i = 0; i < reused; i++) {
             sampler.accept(prompt[i]);
         }
-        Answer answer = new Answer(onText);
+        Answer answer = new Answer(listener);
         Utf8StreamDecoder decoder = new Utf8StreamDecoder(tokenizer, true);
         boolean[] stopped = {false};
         GenerationResult result = Generator.generate(session, Arrays.copyOfRange(prompt, reused, prompt.length), maxTokens, sampler,
@@ -300,10 +312,10 @@ public final class ChatSession {
     /** The answer's text: white space before the first visible character is left out. */
     private static final class Answer {
         private final StringBuilder text = new StringBuilder();
-        private final Consumer<String> onText;
+        private final Listener listener;
 
-        Answer(Consumer<String> onText) {
-            this.onText = onText;
+        Answer(Listener listener) {
+            this.listener = listener;
         }
 
         void add(String piece) {
@@ -312,7 +324,7 @@ public final class ChatSession {
             }
             if (!piece.isEmpty()) {
                 text.append(piece);
-                onText.accept(piece);
+                listener.onText(piece);
             }
         }
 

@@ -139,6 +139,27 @@ public final class ChatTemplate {
                 tokenText(config.path("bos_token")), tokenText(config.path("eos_token"))));
     }
 
+    /**
+     * A template given by the user: a tokenizer_config.json (its {@code chat_template}), or any
+     * other file as Jinja source. BOS and EOS texts come from the config, else from {@code vocabulary}.
+     *
+     * @throws LucidException if the file cannot be read, or a tokenizer_config.json has no template
+     */
+    public static ChatTemplate fromFile(Path file, Vocabulary vocabulary) {
+        if (!Files.isRegularFile(file)) {
+            throw new LucidException("no such template file: " + file);
+        }
+        if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")) {
+            return fromTokenizerConfig(file).orElseThrow(() -> new LucidException(file + " has no chat_template"));
+        }
+        try {
+            return of("template file " + file.getFileName(), Files.readString(file),
+                    tokenText(vocabulary, vocabulary.bosId()), tokenText(vocabulary, vocabulary.eosId()));
+        } catch (IOException e) {
+            throw new LucidException("cannot read the template file " + file + ": " + e.getMessage());
+        }
+    }
+
     /** The same template with a fixed clock for {@code strftime_now} (tests). */
     public ChatTemplate withClock(Clock clock) {
         return new ChatTemplate(name, source, bosToken, eosToken, endOfTurnTexts, clock);

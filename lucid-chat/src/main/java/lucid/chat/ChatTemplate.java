@@ -231,12 +231,12 @@ public final class ChatTemplate {
     private ChatTemplateException failure(Throwable cause, TemplateError error) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof TemplateFunctions.TemplateRaised raised) {
-                return new ChatTemplateException("the chat template (" + name + ") refused the conversation: " + raised.getMessage());
+                return new ChatTemplateException("the chat template (" + name + ") refused the conversation: " + raised.getMessage(), true);
             }
         }
         String what = error != null ? error.getMessage() + (error.getLineno() > 0 ? " (line " + error.getLineno() + ")" : "")
                 : String.valueOf(cause);
-        return new ChatTemplateException("the chat template (" + name + ") cannot be rendered: " + what);
+        return new ChatTemplateException("the chat template (" + name + ") cannot be rendered: " + what, false);
     }
 
     private static Jinjava newJinjava(Clock clock) {

@@ -275,10 +275,12 @@ class ChatTemplateTest {
     void templateErrorsAreOneLineWithTheTemplatesName() {
         assertThatThrownBy(() -> ChatTemplate.of("broken", "{% for m in messages %}", "", "").render(CONVERSATION, true))
                 .isInstanceOf(ChatTemplateException.class)
-                .hasMessageStartingWith("the chat template (broken) cannot be rendered: ");
+                .hasMessageStartingWith("the chat template (broken) cannot be rendered: ")
+                .matches(e -> !((ChatTemplateException) e).isRefusal());
         assertThatThrownBy(() -> ChatTemplate.of("picky", "{{ raise_exception('System role not supported') }}", "", "").render(CONVERSATION, true))
                 .isInstanceOf(ChatTemplateException.class)
-                .hasMessage("the chat template (picky) refused the conversation: System role not supported");
+                .hasMessage("the chat template (picky) refused the conversation: System role not supported")
+                .matches(e -> ((ChatTemplateException) e).isRefusal());
     }
 
     @Test

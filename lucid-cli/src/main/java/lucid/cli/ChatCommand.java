@@ -4,6 +4,8 @@ import lucid.LucidException;
 import lucid.chat.BuiltInTemplate;
 import lucid.chat.ChatSession;
 import lucid.chat.ChatTemplate;
+import lucid.chat.ChatTemplateException;
+import lucid.chat.Message;
 import lucid.generate.Session;
 import lucid.model.Model;
 import lucid.model.ModelConfig;
@@ -23,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code lucid chat}: an interactive conversation in the terminal (or over piped lines). */
@@ -99,6 +102,7 @@ final class ChatCommand extends LucidCommand {
             ModelConfig config = model.config();
             int context = contextOption.length(config, console);
             ChatTemplate template = template(model);
+            checkRenders(template);
             Session session = model.newSession(context, pool, modelOption.cacheType());
             SamplerChain chain = settings.toChain(config.vocabularySize());
             ChatSession chat = new ChatSession(model, template, session, chain);
@@ -133,6 +137,17 @@ final class ChatCommand extends LucidCommand {
             return ChatTemplate.fromFile(file, vocabulary);
         }
         return ChatTemplate.builtIn(BuiltInTemplate.named(templateChoice), vocabulary);
+    }
+
+    /** A broken template is found at the start, not at the first message. */
+    private void checkRenders(ChatTemplate template) {
+        try {
+            template.render(List.of(Message.user("Hello")), true);
+        } catch (ChatTemplateException e) {
+            if (!e.isRefusal()) {
+                throw new LucidException(e.getMessage() + "; choose another with --template (" + BuiltInTemplate.NAMES + " or a file)");
+            }
+        }
     }
 
     private String describeDefault(Model model) {

@@ -210,6 +210,20 @@ class ChatCommandTest {
         expectError(CliRun.withInput("", "chat", "-m", "no-such-model"), "not found");
     }
 
+    @Test
+    void aBrokenTemplateIsReportedAtTheStart(@TempDir Path dir) throws Exception {
+        Path broken = dir.resolve("broken.jinja");
+        Files.writeString(broken, "{% for m in messages %}{{ m.content }}");
+        expectError(chat("Hi\n", "--template", broken.toString()),
+                "the chat template (template file broken.jinja) cannot be rendered: ");
+        // A template that refuses some conversations is not broken: the refusal comes per message.
+        Path picky = dir.resolve("picky.jinja");
+        Files.writeString(picky, "{% if messages|length > 1 %}{{ raise_exception('one message at a time') }}{% endif %}{{ messages[-1].content }}");
+        CliRun run = chat("Hi\nAgain\n", "-n", "4", "--template", picky.toString());
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.err()).contains("error: the chat template (template file picky.jinja) refused the conversation: one message at a time");
+    }
+
     private static void expectError(CliRun run, String fragment) {
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
         assertThat(run.out()).isEmpty();

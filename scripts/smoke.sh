@@ -19,6 +19,13 @@ check "run prints prompt + greedy continuation" test "${out:0:${#expected}}" = "
 check "run reports its speed on stderr" grep -q "tok/s" /tmp/lucid-smoke.err
 check "no JVM warning reaches the user" bash -c '! grep -q "incubator" /tmp/lucid-smoke.err'
 
+chat=$(printf 'Hello!\n/help\n' | ./lucid chat -m stories260K -n 8 --temp 0 2>/tmp/lucid-smoke.err)
+code=$?
+check "chat over piped input exits 0" test "$code" -eq 0
+check "chat echoes the message after the prompt" test "${chat:0:8}" = "> Hello!"
+check "chat lists its commands" grep -q "/save FILE" <<<"$chat"
+check "chat names its template on stderr" grep -q "chat template: built-in Llama 2" /tmp/lucid-smoke.err
+
 ./lucid run -m no-such-model -p hi >/dev/null 2>/tmp/lucid-smoke.err
 code=$?
 check "unknown model exits 1" test "$code" -eq 1

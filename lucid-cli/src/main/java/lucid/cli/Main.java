@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +20,14 @@ import java.nio.charset.StandardCharsets;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Run LLMs on the CPU and see how each token is chosen.",
-        subcommands = {RunCommand.class, ExplainCommand.class, HeadsCommand.class, EmbedCommand.class, BenchCommand.class, PerplexityCommand.class, ScoreCommand.class,
-                CalibrateCommand.class, ServeCommand.class, TokenizeCommand.class,
+        subcommands = {RunCommand.class, ChatCommand.class, ExplainCommand.class, HeadsCommand.class, EmbedCommand.class, BenchCommand.class,
+                PerplexityCommand.class, ScoreCommand.class, CalibrateCommand.class, ServeCommand.class, TokenizeCommand.class,
                 InspectCommand.class, TrainCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  lucid run -m stories260K -p \"Once upon a time\" -n 100 --temp 0",
+                "  lucid chat -m Llama-3.2-1B-Instruct-Q8_0 --system \"Answer briefly.\"",
                 "  lucid explain -m stories260K -p \"Once upon a time\" -n 8",
                 "  lucid tokenize -m stories260K \"Lily and Tom\"",
                 "  lucid inspect ../shared/models/stories260K.gguf",
@@ -40,14 +42,19 @@ public final class Main {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-        int code = run(args, out, err);
+        int code = run(args, System.in, out, err);
         out.flush();
         System.exit(code);
     }
 
-    /** Runs the CLI with the given streams (tests call this directly). */
+    /** Runs the CLI with the given output streams and the process's standard input. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        Console console = new Console(out, err);
+        return run(args, System.in, out, err);
+    }
+
+    /** Runs the CLI with the given streams (tests call this directly, {@code chat} tests with a scripted input). */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        Console console = new Console(in, out, err);
         CommandLine cli = new CommandLine(new Main(), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {

@@ -27,6 +27,8 @@ final class TrainCommand implements Callable<Integer> {
             Main.run(new String[] {"run", "-m", m, "-p", "Once upon a time", "-n", "16", "--temp", "0"}, quiet, quiet);
             Main.run(new String[] {"run", "-m", m, "-p", "Once upon a time", "-n", "16", "--seed", "1"}, quiet, quiet);
             Main.run(new String[] {"explain", "-m", m, "-p", "Once upon a time", "-n", "4", "--json", "-"}, quiet, quiet);
+            Main.run(new String[] {"chat", "-m", m, "-n", "8", "--seed", "1"},
+                    new java.io.ByteArrayInputStream("Hello\n/help\nAnd then?\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)), quiet, quiet);
             Main.run(new String[] {"tokenize", "-m", m, "Once upon a time"}, quiet, quiet);
             Main.run(new String[] {"inspect", m}, quiet, quiet);
             Main.run(new String[] {"run", "--help"}, quiet, quiet);

@@ -1,5 +1,6 @@
 package lucid.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +10,21 @@ import java.nio.file.Path;
 record CliRun(int exitCode, String out, String err) {
 
     static CliRun of(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return withInput("", args);
+    }
+
+    /** Runs the CLI with {@code input} as its standard input (what a user would type, line by line). */
+    static CliRun withInput(String input, String... args) {
+        return withInput(input, new ByteArrayOutputStream(), args);
+    }
+
+    /** As {@link #withInput(String, String...)}, writing stdout to {@code out} (to watch how it is written). */
+    static CliRun withInput(String input, ByteArrayOutputStream out, String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.run(args, o, e);
+            code = Main.run(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), o, e);
         }
         return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -105,20 +105,21 @@ public final class Session {
         return state.logits();
     }
 
+    /**
+     * Keeps the first {@code length} tokens and forgets the rest: their cache rows are overwritten by
+     * what is evaluated next. A chat re-evaluates only where a new prompt differs from the tokens
+     * already here.
+     */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("cannot keep " + length + " tokens of a sequence of " + this.length);
+        }
+        this.length = length;
+    }
+
     /** Forgets the sequence (the cache is simply overwritten from position 0). */
     public void reset() {
         length = 0;
-    }
-
-    /**
-     * Keeps only the first {@code n} tokens: their keys and values stay in the cache, so a
-     * sequence that shares that prefix continues without recomputing it.
-     */
-    public void truncate(int n) {
-        if (n < 0 || n > length) {
-            throw new IllegalArgumentException("cannot keep " + n + " of " + length + " tokens");
-        }
-        length = n;
     }
 
     /** How many leading tokens {@code other} shares with this sequence. */

@@ -59,7 +59,11 @@ final class ServeCommand extends LucidCommand {
         ServerConfig config = new ServerConfig(host, port, parallel, queue, apiKey, context, Math.max(1, maxTokens), 1 << 20,
                 Math.max(1, timeout), threads.count(), modelOption.cacheType());
         CountDownLatch stopped = new CountDownLatch(1);
-        try (LucidServer server = new LucidServer(model, config, ChatPrompt.fallback(model.tokenizer().vocabulary())).start()) {
+        // the model's own chat template (or the built-in one its vocabulary suggests)
+        lucid.chat.ChatTemplate template = lucid.chat.ChatTemplate.forModel(model.file().metadata(), model.tokenizer().vocabulary());
+        ChatPrompt chat = messages -> template.render(messages.stream()
+                .map(m -> new lucid.chat.Message(m.role(), m.content())).toList(), true);
+        try (LucidServer server = new LucidServer(model, config, chat).start()) {
             console.err().printf("lucid: serving %s on http://%s:%d/ (%d slots of %d tokens, queue %d%s)%n", model.name(), host, server.port(),
                     parallel, context, queue, apiKey == null ? "" : ", API key required");
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));

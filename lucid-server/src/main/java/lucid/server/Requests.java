@@ -71,7 +71,12 @@ final class Requests {
             }
             list.add(new ChatPrompt.Message(role.equals("developer") ? "system" : role, content(m.get("content"), where)));
         }
-        String text = chatPrompt.render(list);
+        String text;
+        try {
+            text = chatPrompt.render(list);
+        } catch (LucidException e) {
+            throw ApiError.invalid("messages", "the model's chat template could not render these messages: " + e.getMessage());
+        }
         int[] tokens = model.tokenizer().encode(text, true, true);
         int maxTokens = intField(body, body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
                 config.maxTokens(), 0, config.maxTokens());

@@ -72,7 +72,7 @@ public final class Float64Llama {
         for (double v : x) {
             ss += v * v;
         }
-        double scale = 1 / Math.sqrt(ss / x.length + c.rmsNormEpsilon());
+        double scale = 1 / Math.sqrt(ss / x.length + c.normEpsilon());
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i] * scale * w[i];

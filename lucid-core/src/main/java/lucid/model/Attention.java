@@ -16,6 +16,8 @@ final class Attention implements WorkerPool.Job {
     private final WorkerPool pool;
     private final WorkerPool.Chunks chunks = new WorkerPool.Chunks();
     private final float scale;
+    /** What multiplies q·k in the running job: the scale, or 1 when the rounded queries carry it. */
+    private float dotScale;
     private final float softCap;
     private final int contextLength;
     /** Attention weights per head over positions (heads, context); row h holds head h's softmax. */
@@ -61,10 +63,14 @@ final class Attention implements WorkerPool.Job {
 
     /** As {@link #attend(float[], KvCache, int, int, float[])}, with q and out at offsets (one token of a batch). */
     void attend(float[] q, int qOffset, KvCache cache, int layer, int position, float[] out, int outOffset) {
+        dotScale = scale;
         if (roundLikeLlamaCpp && cache.type() == CacheType.F16) {
+            // llama.cpp rounds the queries to F16 after scaling them, where its graph scales them
+            float pre = config.attention().scaleQueries() ? scale : 1f;
             for (int i = 0; i < roundedQuery.length; i++) {
-                roundedQuery[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOffset + i]));
+                roundedQuery[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOffset + i] * pre));
             }
+            dotScale = scale / pre;
             q = roundedQuery;
             qOffset = 0;
         }
@@ -111,7 +117,7 @@ final class Attention implements WorkerPool.Job {
             int k = t * keyStride + kvHead * headSize;
             float dot = keys != null ? VectorMath.dot(q, qOffset + h * headSize, keys, k, headSize)
                     : VectorMath.dotHalf(q, qOffset + h * headSize, halfKeys, k, headSize);
-            weights[att + t] = dot * scale;
+            weights[att + t] = dot * dotScale;
         }
         if (softCap > 0) {
             VectorMath.softCap(weights, att + first, positions - first, softCap);

@@ -16,8 +16,11 @@ import lucid.LucidException;
  * @param slidingWindow  {@code attention.sliding_window}: a windowed layer's query sees only the
  *                       last {@code slidingWindow} positions, its own included; 0 for none
  * @param windowed       per layer, whether it uses the sliding window (Gemma's local layers)
+ * @param scaleQueries   whether llama.cpp's graph for the family scales the queries before q·k
+ *                       (Gemma, Phi-3) rather than the scores: the same math, but it decides what
+ *                       llama.cpp rounds to F16, which {@link lucid.tensor.ActivationRounding#LLAMA_CPP} follows
  */
-public record AttentionConfig(float scale, float logitSoftCap, int slidingWindow, boolean[] windowed) {
+public record AttentionConfig(float scale, float logitSoftCap, int slidingWindow, boolean[] windowed, boolean scaleQueries) {
 
     public AttentionConfig {
         if (!(scale > 0) || Float.isInfinite(scale)) {
@@ -34,7 +37,7 @@ public record AttentionConfig(float scale, float logitSoftCap, int slidingWindow
 
     /** Plain causal attention over all earlier positions with scale 1/√headSize. */
     public static AttentionConfig plain(int layers, int headSize) {
-        return new AttentionConfig((float) (1.0 / Math.sqrt(headSize)), 0f, 0, new boolean[layers]);
+        return new AttentionConfig((float) (1.0 / Math.sqrt(headSize)), 0f, 0, new boolean[layers], false);
     }
 
     /** Whether {@code layer} attends only to the sliding window. */

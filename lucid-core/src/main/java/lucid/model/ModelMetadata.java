@@ -108,7 +108,8 @@ final class ModelMetadata {
             }
             default -> { }
         }
-        return new AttentionConfig(scale, softCap, window, windowed);
+        boolean scaleQueries = arch.startsWith("gemma") || arch.equals("phi3");
+        return new AttentionConfig(scale, softCap, window, windowed, scaleQueries);
     }
 
     /**

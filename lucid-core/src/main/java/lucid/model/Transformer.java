@@ -1,5 +1,6 @@
 package lucid.model;
 
+import lucid.tensor.ActivationRounding;
 import lucid.tensor.VectorMath;
 
 /**
@@ -91,11 +92,11 @@ public final class Transformer {
             if (w.gate() != null) {
                 // hb = act(Wgate·xb) ⊙ (Wup·xb) (ffn)
                 s.matVec.multiply(w.gate(), s.hb, w.up(), s.hb2, s.xb);
-                gatedActivation(s.hb, s.hb2, ffn);
+                gatedActivation(s.hb, s.hb2, ffn, s);
             } else {
                 // hb = act(Wup·xb + bup) (ffn)
                 s.matVec.multiply(w.up(), s.xb, s.hb);
-                plainActivation(s.hb, 0, w, ffn);
+                plainActivation(s.hb, 0, w, ffn, s);
             }
             // x += postnorm(Wdown · hb + bdown)
             s.matVec.multiply(w.down(), s.hb, s.xb2);
@@ -191,11 +192,11 @@ public final class Transformer {
             if (w.gate() != null) {
                 b.matMul.multiply(w.gate(), b.xb, n, b.hb);
                 b.matMul.multiply(w.up(), b.xb, n, b.hb2);
-                gatedActivation(b.hb, b.hb2, n * ffn);
+                gatedActivation(b.hb, b.hb2, n * ffn, s);
             } else {
                 b.matMul.multiply(w.up(), b.xb, n, b.hb);
                 for (int t = 0; t < n; t++) {
-                    plainActivation(b.hb, t * ffn, w, ffn);
+                    plainActivation(b.hb, t * ffn, w, ffn, s);
                 }
             }
             b.matMul.multiply(w.down(), b.hb, n, b.xb2);
@@ -320,19 +321,29 @@ public final class Transformer {
     }
 
     /** gate[0..n) = act(gate) ⊙ up: SwiGLU or GeGLU. */
-    private void gatedActivation(float[] gate, float[] up, int n) {
+    private void gatedActivation(float[] gate, float[] up, int n, InferenceState s) {
         switch (config.options().activation()) {
             case SILU -> VectorMath.swiglu(gate, up, n);
-            case GELU -> VectorMath.geglu(gate, up, n);
+            case GELU -> {
+                if (s.activationRounding() == ActivationRounding.LLAMA_CPP) {
+                    ActivationRounding.geluLikeLlamaCpp(gate, 0, n, up, 0);
+                } else {
+                    VectorMath.geglu(gate, up, n);
+                }
+            }
         }
     }
 
     /** h[off..off+ffn) = gelu(h + bup): the plain MLP's activation. */
-    private void plainActivation(float[] h, int off, LayerWeights w, int ffn) {
+    private void plainActivation(float[] h, int off, LayerWeights w, int ffn, InferenceState s) {
         if (w.upBias() != null) {
             VectorMath.addBias(h, off, w.upBias(), ffn);
         }
-        VectorMath.gelu(h, off, ffn);
+        if (s.activationRounding() == ActivationRounding.LLAMA_CPP) {
+            ActivationRounding.geluLikeLlamaCpp(h, off, ffn, null, 0);
+        } else {
+            VectorMath.gelu(h, off, ffn);
+        }
     }
 
     /** logits += bout, then the final soft-cap (Gemma 2). */

@@ -286,6 +286,11 @@ public final class VectorMath {
         }
     }
 
+    /** GELU of one value, in float as ggml's {@code ggml_gelu_f32}. */
+    static float geluScalar(float x) {
+        return gelu(x);
+    }
+
     private static float gelu(float x) {
         return 0.5f * x * (1f + (float) Math.tanh(GELU_SCALE * x * (1f + GELU_CUBIC * x * x)));
     }

@@ -190,6 +190,35 @@ class VectorMathTest {
     }
 
     @Test
+    void llamaCppGeluIsTheF16TableOfTheRoundedInput() {
+        Random r = new Random(31);
+        float[] x = random(r, 1000);
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= 6;
+        }
+        x[0] = -12f;
+        x[1] = 11f;
+        float[] up = random(r, 1000);
+        float[] plain = x.clone();
+        float[] gated = x.clone();
+        ActivationRounding.geluLikeLlamaCpp(plain, 0, x.length, null, 0);
+        ActivationRounding.geluLikeLlamaCpp(gated, 0, x.length, up, 0);
+        assertThat(plain[0]).isZero();
+        assertThat(plain[1]).isEqualTo(11f);
+        for (int i = 2; i < x.length; i++) {
+            assertThat(gated[i]).isEqualTo(plain[i] * up[i]);
+            if (Math.abs(x[i]) >= 10) {
+                assertThat(plain[i]).isEqualTo(x[i] > 0 ? x[i] : 0f);
+                continue;
+            }
+            float h = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            assertThat(Float.float16ToFloat(Float.floatToFloat16(plain[i]))).as("an F16 value").isEqualTo(plain[i]);
+            double expected = geluReference(h);
+            assertThat((double) plain[i]).isCloseTo(expected, within(Math.abs(expected) / 1024 + 1e-6));
+        }
+    }
+
+    @Test
     void softCapKeepsValuesInsideTheCapAndMatchesFloat64() {
         Random r = new Random(30);
         for (int n : SIZES) {

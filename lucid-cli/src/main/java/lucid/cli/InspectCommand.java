@@ -90,8 +90,7 @@ final class InspectCommand extends LucidCommand {
             out.printf("architecture: %s · %d layers · dim %d · %d heads (%d KV, head size %d) · FFN %d · vocab %d · context %d%n",
                     c.architecture(), c.blockCount(), c.embeddingLength(), c.headCount(), c.headCountKv(), c.headSize(),
                     c.feedForwardLength(), c.vocabularySize(), c.contextLength());
-            out.printf("              RoPE %d dims, base %s, scaling %s · RMSNorm eps %s%n", c.rope().dimensions(),
-                    trim(c.rope().base()), c.rope().scaling().name().toLowerCase(), c.rmsNormEpsilon());
+            out.printf("              %s%n", blockSummary(c));
         } else {
             out.printf("architecture: %s (%s)%n", file.metadata().string("general.architecture").orElse("?"), s.configProblem);
         }
@@ -105,6 +104,41 @@ final class InspectCommand extends LucidCommand {
         for (TensorInfo t : file.tensorInfos()) {
             out.printf("  %-" + nameWidth + "s  %-7s %-22s %s%n", t.name(), t.type(), shape(t.shape()), bytes(t.byteSize()));
         }
+    }
+
+    /** The block in one line: rotary embedding, norm, feed-forward and the family's extras. */
+    private static String blockSummary(ModelConfig c) {
+        StringBuilder sb = new StringBuilder();
+        if (c.rope() == null) {
+            sb.append("learned positions");
+        } else {
+            sb.append(String.format("RoPE %d dims (%s), base %s, scaling %s", c.rope().dimensions(),
+                    c.options().rope().name().toLowerCase(), trim(c.rope().base()), c.rope().scaling().name().toLowerCase()));
+        }
+        boolean rms = c.options().norm() == lucid.model.ArchitectureOptions.NormKind.RMS;
+        sb.append(String.format(" · %s eps %s · %s", rms ? "RMSNorm" : "LayerNorm", c.normEpsilon(), feedForwardName(c)));
+        if (c.attention().hasWindow()) {
+            int local = 0;
+            for (int l = 0; l < c.blockCount(); l++) {
+                local += c.attention().isWindowed(l) ? 1 : 0;
+            }
+            sb.append(String.format(" · sliding window %d on %d of %d layers", c.attention().slidingWindow(), local, c.blockCount()));
+        }
+        if (c.attention().logitSoftCap() > 0) {
+            sb.append(" · attention soft-cap ").append(trim(c.attention().logitSoftCap()));
+        }
+        if (c.finalLogitSoftCap() > 0) {
+            sb.append(" · final soft-cap ").append(trim(c.finalLogitSoftCap()));
+        }
+        return sb.toString();
+    }
+
+    private static String feedForwardName(ModelConfig c) {
+        var o = c.options();
+        if (!o.gated()) {
+            return "GELU MLP";
+        }
+        return o.activation() == lucid.model.ArchitectureOptions.Activation.SILU ? "SwiGLU" : "GeGLU";
     }
 
     private static String typeName(GgufMetadata.Entry e) {
@@ -134,10 +168,19 @@ final class InspectCommand extends LucidCommand {
             arch.put("feed_forward_length", c.feedForwardLength());
             arch.put("vocab_size", c.vocabularySize());
             arch.put("context_length", c.contextLength());
-            arch.put("rope_dimensions", c.rope().dimensions());
-            arch.put("rope_base", c.rope().base());
-            arch.put("rope_scaling", c.rope().scaling().name().toLowerCase());
-            arch.put("rms_norm_epsilon", c.rmsNormEpsilon());
+            arch.put("rope_dimensions", c.ropeDimensions());
+            arch.put("rope_base", c.rope() == null ? null : c.rope().base());
+            arch.put("rope_scaling", c.rope() == null ? null : c.rope().scaling().name().toLowerCase());
+            arch.put("rope_style", c.options().rope().name().toLowerCase());
+            arch.put("norm", c.options().norm() == lucid.model.ArchitectureOptions.NormKind.RMS ? "rms" : "layer");
+            arch.put("norm_epsilon", c.normEpsilon());
+            if (c.options().norm() == lucid.model.ArchitectureOptions.NormKind.RMS) {
+                arch.put("rms_norm_epsilon", c.normEpsilon());
+            }
+            arch.put("feed_forward", feedForwardName(c));
+            arch.put("sliding_window", c.attention().slidingWindow());
+            arch.put("attention_logit_softcap", c.attention().logitSoftCap());
+            arch.put("final_logit_softcap", c.finalLogitSoftCap());
             arch.put("supported", true);
         } else {
             arch.put("name", file.metadata().string("general.architecture").orElse(null));

@@ -75,8 +75,8 @@ class RunCommandTest {
         expectError(CliRun.of("run", "-m", CliRun.shared("testdata/stories260K/logits.json").toString()), 1, "bad magic");
         expectError(CliRun.of("run", "-m", CliRun.shared("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf").toString()),
                 1, "has no tensor token_embd.weight");
-        expectError(CliRun.of("run", "-m", CliRun.shared("tokenizers/llamacpp-vocab/ggml-vocab-gpt-2.gguf").toString()),
-                1, "architecture \"gpt2\" is not supported yet");
+        expectError(CliRun.of("run", "-m", CliRun.shared("tokenizers/llamacpp-vocab/ggml-vocab-falcon.gguf").toString()),
+                1, "architecture \"falcon\" is not supported yet", "llama, qwen2, qwen3, gemma2, gemma3, phi3, gpt2");
         CliRun usage = CliRun.of("run", "-m", CliRun.stories260K(), "--no-such-option");
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.err()).contains("Unknown option: '--no-such-option'").contains("lucid run --help");

@@ -5,7 +5,8 @@ import lucid.tensor.WorkerPool;
 
 /**
  * Causal scaled dot-product attention of one new position over the KV cache, heads split over
- * the worker pool. Head h reads key/value head h / groupSize (grouped-query attention).
+ * the worker pool. Head h reads key/value head h / groupSize (grouped-query attention). Scores
+ * are scaled, soft-capped and windowed as the model's {@link AttentionConfig} says.
  */
 final class Attention implements WorkerPool.Job {
     /** Below this many score computations (heads × positions) one thread does all heads. */
@@ -15,6 +16,9 @@ final class Attention implements WorkerPool.Job {
     private final WorkerPool pool;
     private final WorkerPool.Chunks chunks = new WorkerPool.Chunks();
     private final float scale;
+    /** What multiplies q·k in the running job: the scale, or 1 when the rounded queries carry it. */
+    private float dotScale;
+    private final float softCap;
     private final int contextLength;
     /** Attention weights per head over positions (heads, context); row h holds head h's softmax. */
     final float[] weights;
@@ -35,27 +39,38 @@ final class Attention implements WorkerPool.Job {
     private float[] out;
     private int outOffset;
     private int positions;
+    /** The first position the query sees (a sliding window starts after 0). */
+    private int first;
 
     Attention(ModelConfig config, int contextLength, WorkerPool pool) {
         this.config = config;
         this.pool = pool;
         this.contextLength = contextLength;
-        this.scale = (float) (1.0 / Math.sqrt(config.headSize()));
+        this.scale = config.attention().scale();
+        this.softCap = config.attention().logitSoftCap();
         this.weights = new float[config.headCount() * contextLength];
         this.roundedQuery = new float[config.queryDim()];
     }
 
-    /** out (heads·valueSize) = softmax(q·Kᵀ/√headSize)·V over positions 0..position of {@code layer}. */
+    /**
+     * out (heads·valueSize) = softmax(softCap(scale · q·Kᵀ))·V over the positions of {@code layer}
+     * that {@code position} sees: 0..position, or the window's last positions. The weights of
+     * positions outside the window are 0.
+     */
     void attend(float[] q, KvCache cache, int layer, int position, float[] out) {
         attend(q, 0, cache, layer, position, out, 0);
     }
 
     /** As {@link #attend(float[], KvCache, int, int, float[])}, with q and out at offsets (one token of a batch). */
     void attend(float[] q, int qOffset, KvCache cache, int layer, int position, float[] out, int outOffset) {
+        dotScale = scale;
         if (roundLikeLlamaCpp && cache.type() == CacheType.F16) {
+            // llama.cpp rounds the queries to F16 after scaling them, where its graph scales them
+            float pre = config.attention().scaleQueries() ? scale : 1f;
             for (int i = 0; i < roundedQuery.length; i++) {
-                roundedQuery[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOffset + i]));
+                roundedQuery[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOffset + i] * pre));
             }
+            dotScale = scale / pre;
             q = roundedQuery;
             qOffset = 0;
         }
@@ -68,6 +83,7 @@ final class Attention implements WorkerPool.Job {
         this.halfValues = cache.halfValues == null ? null : cache.halfValues[layer];
         this.out = out;
         this.positions = position + 1;
+        this.first = config.attention().firstVisible(layer, position);
         int heads = config.headCount();
         if (pool.threads() == 1 || heads * positions < PARALLEL_THRESHOLD) {
             for (int h = 0; h < heads; h++) {
@@ -95,18 +111,22 @@ final class Attention implements WorkerPool.Job {
         int keyStride = config.keyDim();
         int valueStride = config.valueDim();
         int att = h * contextLength;
-        // scores[t] = q_h · k_t / √headSize
-        for (int t = 0; t < positions; t++) {
+        // scores[t] = softCap(q_h · k_t · scale) for the visible positions t
+        java.util.Arrays.fill(weights, att, att + first, 0f);
+        for (int t = first; t < positions; t++) {
             int k = t * keyStride + kvHead * headSize;
             float dot = keys != null ? VectorMath.dot(q, qOffset + h * headSize, keys, k, headSize)
                     : VectorMath.dotHalf(q, qOffset + h * headSize, halfKeys, k, headSize);
-            weights[att + t] = dot * scale;
+            weights[att + t] = dot * dotScale;
         }
-        VectorMath.softmax(weights, att, positions);
+        if (softCap > 0) {
+            VectorMath.softCap(weights, att + first, positions - first, softCap);
+        }
+        VectorMath.softmax(weights, att + first, positions - first);
         // out_h = Σ_t weights[t] · v_t
         int o = outOffset + h * valueSize;
         java.util.Arrays.fill(out, o, o + valueSize, 0f);
-        for (int t = 0; t < positions; t++) {
+        for (int t = first; t < positions; t++) {
             int v = t * valueStride + kvHead * valueSize;
             if (values != null) {
                 VectorMath.addScaled(out, o, weights[att + t], values, v, valueSize);

@@ -25,14 +25,14 @@ final class BatchState {
     /** FFN gate and up activations (capacity × ffn). */
     final float[] hb;
     final float[] hb2;
-    /** RoPE tables of the batch's positions (capacity × pairs). */
-    final float[] ropeCos;
-    final float[] ropeSin;
+    /** RoPE tables of the batch's positions, per distinct rotation (ropes × capacity × pairs). */
+    final float[][] ropeCos;
+    final float[][] ropeSin;
     /** Logits of up to {@link #LOGIT_ROWS} tokens (× vocab), allocated when an observer wants every position's. */
     float[] logits;
     static final int LOGIT_ROWS = 32;
 
-    BatchState(ModelConfig c, int capacity, WorkerPool pool) {
+    BatchState(ModelConfig c, int capacity, WorkerPool pool, LayerRopes ropes) {
         this.capacity = capacity;
         int attentionDim = c.headCount() * c.valueSize();
         this.matMul = new MatMul(pool, Math.max(Math.max(c.embeddingLength(), c.feedForwardLength()), attentionDim));
@@ -45,8 +45,8 @@ final class BatchState {
         attentionOut = new float[capacity * attentionDim];
         hb = new float[capacity * c.feedForwardLength()];
         hb2 = new float[capacity * c.feedForwardLength()];
-        ropeCos = new float[capacity * (c.rope().dimensions() / 2)];
-        ropeSin = new float[capacity * (c.rope().dimensions() / 2)];
+        ropeCos = new float[ropes.ropes.length][capacity * ropes.pairs()];
+        ropeSin = new float[ropes.ropes.length][capacity * ropes.pairs()];
     }
 
     float[] logits(int vocabulary) {

@@ -30,9 +30,11 @@ public final class InferenceState {
     /** FFN hidden activations: gate and up projections (ffn). */
     final float[] hb;
     final float[] hb2;
-    /** RoPE cos/sin of the current position (rope pairs). */
-    final float[] ropeCos;
-    final float[] ropeSin;
+    /** The rotation each layer uses at this context length. */
+    final LayerRopes ropes;
+    /** RoPE cos/sin of the current position, per distinct rotation (ropes × rope pairs). */
+    final float[][] ropeCos;
+    final float[][] ropeSin;
     /** Output logits (vocab). */
     final float[] logits;
     /** Buffers for batched prompt processing, made on first use. */
@@ -45,6 +47,10 @@ public final class InferenceState {
     }
 
     public InferenceState(ModelConfig config, int contextLength, WorkerPool pool, CacheType cacheType) {
+        if (config.options().positionEmbedding() && contextLength > config.contextLength()) {
+            throw new lucid.LucidException("this " + config.architecture() + " model has learned positions for "
+                    + config.contextLength() + " tokens; use a context of at most that (-c " + config.contextLength() + ")");
+        }
         this.config = config;
         this.cache = new KvCache(config, contextLength, cacheType);
         this.pool = pool;
@@ -59,8 +65,9 @@ public final class InferenceState {
         attentionOut = new float[config.headCount() * config.valueSize()];
         hb = new float[config.feedForwardLength()];
         hb2 = new float[config.feedForwardLength()];
-        ropeCos = new float[config.rope().dimensions() / 2];
-        ropeSin = new float[config.rope().dimensions() / 2];
+        ropes = new LayerRopes(config, contextLength);
+        ropeCos = new float[ropes.ropes.length][ropes.pairs()];
+        ropeSin = new float[ropes.ropes.length][ropes.pairs()];
         logits = new float[config.vocabularySize()];
     }
 
@@ -77,7 +84,7 @@ public final class InferenceState {
 
     BatchState batch() {
         if (batch == null) {
-            batch = new BatchState(config, BATCH, pool);
+            batch = new BatchState(config, BATCH, pool, ropes);
             batch.matMul.setRounding(rounding);
         }
         return batch;

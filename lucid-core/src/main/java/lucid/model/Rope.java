@@ -1,9 +1,11 @@
 package lucid.model;
 
 /**
- * Rotary position embedding: for a position, the angle of each pair is pos·θᵢ; the pair
- * (x[2i], x[2i+1]) of every head is rotated by it. {@link #prepare} computes the cos/sin table
- * once per position (shared by all heads and layers); {@link #rotate} applies it.
+ * Rotary position embedding: for a position, the angle of each pair is pos·θᵢ; pair i of every
+ * head is rotated by it. The pair is (x[2i], x[2i+1]) in the adjacent style of GGUF llama files
+ * and (x[i], x[i + d/2]) in the NeoX style (d = rotated dimensions; elements past d, in partial
+ * rotary, are left as they are). {@link #prepare} computes the cos/sin table once per position
+ * (shared by all heads and layers); {@link #rotate} applies it.
  *
  * <p>Context extension follows ggml's rope: linear scaling divides the angles by the factor;
  * YaRN blends interpolated and extrapolated angles per pair and scales the magnitude; llama3
@@ -12,6 +14,7 @@ package lucid.model;
  */
 public final class Rope {
     private final RopeConfig config;
+    private final boolean neox;
     /** θᵢ = base^(-2i/dims) / frequencyFactorᵢ for each pair i (unscaled by linear/YaRN). */
     private final double[] thetas;
     private final double freqScale;
@@ -20,8 +23,17 @@ public final class Rope {
     private final double corrLow;
     private final double corrHigh;
 
+    /** Adjacent pairs, as llama models. */
     public Rope(RopeConfig config) {
+        this(config, ArchitectureOptions.RopeStyle.ADJACENT);
+    }
+
+    public Rope(RopeConfig config, ArchitectureOptions.RopeStyle style) {
+        if (style == ArchitectureOptions.RopeStyle.NONE) {
+            throw new IllegalArgumentException("a model without RoPE has no Rope");
+        }
         this.config = config;
+        this.neox = style == ArchitectureOptions.RopeStyle.NEOX;
         int pairs = config.dimensions() / 2;
         float[] factors = config.frequencyFactors() != null ? config.frequencyFactors() : llama3Factors(config);
         thetas = new double[pairs];
@@ -110,15 +122,19 @@ public final class Rope {
     /** As above, for heads starting at x[offset], with this position's table at cos/sin[tableOffset..]. */
     public void rotate(float[] x, int offset, int heads, int headSize, float[] cos, float[] sin, int tableOffset) {
         int pairs = thetas.length;
+        // pair i is (x[first(i)], x[first(i) + partner])
+        int step = neox ? 1 : 2;
+        int partner = neox ? pairs : 1;
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headSize;
             for (int i = 0; i < pairs; i++) {
                 float c = cos[tableOffset + i];
                 float s = sin[tableOffset + i];
-                float x0 = x[base + 2 * i];
-                float x1 = x[base + 2 * i + 1];
-                x[base + 2 * i] = x0 * c - x1 * s;
-                x[base + 2 * i + 1] = x0 * s + x1 * c;
+                int a = base + step * i;
+                float x0 = x[a];
+                float x1 = x[a + partner];
+                x[a] = x0 * c - x1 * s;
+                x[a + partner] = x0 * s + x1 * c;
             }
         }
     }

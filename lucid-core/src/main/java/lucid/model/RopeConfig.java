@@ -4,7 +4,7 @@ import lucid.LucidException;
 
 /**
  * How rotary position embeddings are applied: to the first {@code dimensions} elements of each
- * head, in adjacent pairs (x[2i], x[2i+1]) as GGUF llama files store Q and K, with frequency
+ * head (in pairs chosen by the family's {@link ArchitectureOptions.RopeStyle}), with frequency
  * base^(-2i/dimensions), optionally rescaled for longer contexts.
  *
  * @param dimensions   rotated elements per head ({@code rope.dimension_count}), even
@@ -52,6 +52,12 @@ public record RopeConfig(int dimensions, double base, Scaling scaling, double fa
             throw new LucidException("rope_freqs.weight has " + frequencyFactors.length + " factors, expected " + dimensions / 2
                     + " (half of rope.dimension_count)");
         }
+    }
+
+    /** The same rotation with another frequency base (a family's local layers). */
+    public RopeConfig withBase(double newBase) {
+        return new RopeConfig(dimensions, newBase, scaling, factor, originalContext, yarnBetaFast, yarnBetaSlow,
+                attentionFactor, lowFreqFactor, highFreqFactor, frequencyFactors);
     }
 
     /** Plain RoPE over {@code dimensions} elements with the given base. */

@@ -157,7 +157,7 @@ public final class SyntheticModels {
     }
 
     /** &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, the 256 byte tokens, then ordinary pieces. */
-    private static void vocabulary(GgufWriter w, int size) {
+    static void vocabulary(GgufWriter w, int size) {
         String[] tokens = new String[size];
         long[] types = new long[size];
         float[] scores = new float[size];

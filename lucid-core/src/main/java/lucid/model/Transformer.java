@@ -1,28 +1,32 @@
 package lucid.model;
 
+import lucid.tensor.ActivationRounding;
 import lucid.tensor.VectorMath;
 
 /**
  * The forward pass of a decoder-only transformer for one token, in the order of the math
- * (llama2.c's {@code forward}). Shapes: dim = embedding length, hd = head size.
+ * (llama2.c's {@code forward}), with the family's options ({@link ArchitectureOptions}) where
+ * families differ. Shapes: dim = embedding length, hd = head size.
  *
  * <pre>
- *   x = embed(token)
+ *   x = embed(token) · embeddingScale  (+ position_embd[pos])
  *   for each block:
- *     x += Wo · attention(rope(Wq · rmsnorm(x)), rope(Wk · rmsnorm(x)), Wv · rmsnorm(x))
- *     x += Wdown · (silu(Wgate · rmsnorm(x)) ⊙ (Wup · rmsnorm(x)))
- *   logits = Wout · rmsnorm(x)
+ *     q, k, v = Wq·norm(x) + bq, Wk·norm(x) + bk, Wv·norm(x) + bv
+ *     q, k    = rope(qknorm(q)), rope(qknorm(k))
+ *     x      += postnorm(Wo · attention(q, K, V) + bo)
+ *     x      += postnorm(Wdown · (act(Wgate·norm(x)) ⊙ (Wup·norm(x)))  + bdown)    gated
+ *             | postnorm(Wdown · act(Wup·norm(x) + bup) + bdown)                    plain MLP
+ *   logits = softCap(Wout · norm(x) + bout)
  * </pre>
+ * norm is RMSNorm or LayerNorm; act is SiLU or GELU; parts a family lacks are skipped.
  */
 public final class Transformer {
     private final ModelConfig config;
     private final ModelWeights weights;
-    private final Rope rope;
 
     public Transformer(ModelConfig config, ModelWeights weights) {
         this.config = config;
         this.weights = weights;
-        this.rope = new Rope(config.rope());
     }
 
     public ModelConfig config() {
@@ -45,56 +49,65 @@ public final class Transformer {
             throw new IllegalArgumentException("position " + position + " is outside the context of " + s.contextLength());
         }
         int dim = config.embeddingLength();
-        float eps = config.rmsNormEpsilon();
-
+        int ffn = config.feedForwardLength();
         ForwardObserver observer = s.observer;
+        LayerRopes ropes = s.ropes;
 
-        // x = token embedding (dim)
-        weights.tokenEmbedding().readRow(token, s.x, 0);
+        // x = token embedding (dim), scaled, plus the learned position embedding
+        embed(token, position, s.x, 0, s.xb);
         if (observer != null) {
             observer.onEmbedding(position, token, s.x);
         }
-        // cos/sin of this position, shared by every head of every layer
-        rope.prepare(position, s.ropeCos, s.ropeSin);
+        // cos/sin of this position for each distinct rotation, shared by every head of every layer
+        for (int r = 0; r < ropes.ropes.length; r++) {
+            ropes.ropes[r].prepare(position, s.ropeCos[r], s.ropeSin[r]);
+        }
 
         for (int l = 0; l < config.blockCount(); l++) {
             LayerWeights w = weights.layers().get(l);
 
             // --- attention ---
-            // xb = rmsnorm(x) ⊙ attn_norm (dim)
-            VectorMath.rmsNorm(s.xb, s.x, 0, w.attentionNorm(), dim, eps);
-            // q (heads·hd), k (kvHeads·hd), v (kvHeads·vd) = projections of xb
+            // xb = norm(x) (dim)
+            norm(s.xb, 0, s.x, 0, w.attentionNorm());
+            // q (heads·hd), k (kvHeads·hd), v (kvHeads·vd) = projections of xb, plus biases
             s.matVec.multiply(w.query(), s.q, w.key(), s.k, w.value(), s.v, s.xb);
-            // rotate q and k by the position (adjacent pairs)
-            rope.rotate(s.q, config.headCount(), config.headSize(), s.ropeCos, s.ropeSin);
-            rope.rotate(s.k, config.headCountKv(), config.headSize(), s.ropeCos, s.ropeSin);
+            addBiases(w, s.q, 0, s.k, 0, s.v, 0);
+            // normalize each q and k head (QK-norm) and rotate them by the position
+            normAndRotate(l, w, s.q, 0, s.k, 0, ropes, s.ropeCos, s.ropeSin, 0);
             // remember k, v for this and later positions
             s.cache.store(l, position, s.k, s.v);
-            // attentionOut (heads·vd) = softmax(q·Kᵀ/√hd)·V over positions 0..position
+            // attentionOut (heads·vd) = softmax(scores)·V over the positions this layer sees
             s.attention.attend(s.q, s.cache, l, position, s.attentionOut);
             if (observer != null) {
                 observer.onAttention(l, position, s.attention.weights, config.headCount(), s.contextLength());
             }
-            // x += Wo · attentionOut
+            // x += postnorm(Wo · attentionOut + bo)
             s.matVec.multiply(w.output(), s.attentionOut, s.xb2);
+            finishSublayer(s.xb2, 0, w.outputBias(), w.postAttentionNorm());
             VectorMath.add(s.x, s.xb2, dim);
 
-            // --- feed-forward (SwiGLU) ---
-            // xb = rmsnorm(x) ⊙ ffn_norm (dim)
-            VectorMath.rmsNorm(s.xb, s.x, 0, w.ffnNorm(), dim, eps);
-            // hb = Wgate·xb, hb2 = Wup·xb (ffn)
-            s.matVec.multiply(w.gate(), s.hb, w.up(), s.hb2, s.xb);
-            // hb = silu(hb) ⊙ hb2
-            VectorMath.swiglu(s.hb, s.hb2, config.feedForwardLength());
-            // x += Wdown · hb
+            // --- feed-forward ---
+            // xb = norm(x) (dim)
+            norm(s.xb, 0, s.x, 0, w.ffnNorm());
+            if (w.gate() != null) {
+                // hb = act(Wgate·xb) ⊙ (Wup·xb) (ffn)
+                s.matVec.multiply(w.gate(), s.hb, w.up(), s.hb2, s.xb);
+                gatedActivation(s.hb, s.hb2, ffn, s);
+            } else {
+                // hb = act(Wup·xb + bup) (ffn)
+                s.matVec.multiply(w.up(), s.xb, s.hb);
+                plainActivation(s.hb, 0, w, ffn, s);
+            }
+            // x += postnorm(Wdown · hb + bdown)
             s.matVec.multiply(w.down(), s.hb, s.xb2);
+            finishSublayer(s.xb2, 0, w.downBias(), w.postFfnNorm());
             VectorMath.add(s.x, s.xb2, dim);
             if (observer != null) {
                 observer.onResidual(l, position, s.x);
             }
         }
 
-        // logits = Wout · (rmsnorm(x) ⊙ output_norm) (vocab)
+        // logits = Wout · norm(x) (vocab)
         readOut(s.x, s.logits, s.matVec, s.xb);
         if (observer != null) {
             observer.onLogits(position, s.logits);
@@ -118,12 +131,14 @@ public final class Transformer {
         }
         ForwardObserver observer = s.observer;
         BatchState b = s.batch();
+        LayerRopes ropes = s.ropes;
         int dim = config.embeddingLength();
         int qDim = config.queryDim();
+        int kDim = config.keyDim();
+        int vDim = config.valueDim();
         int ffn = config.feedForwardLength();
-        int pairs = config.rope().dimensions() / 2;
+        int pairs = ropes.pairs();
         int attentionDim = config.headCount() * config.valueSize();
-        float eps = config.rmsNormEpsilon();
 
         // X[t] = token embedding (n × dim)
         for (int t = 0; t < n; t++) {
@@ -131,28 +146,30 @@ public final class Transformer {
             if (token < 0 || token >= config.vocabularySize()) {
                 throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + config.vocabularySize());
             }
-            weights.tokenEmbedding().readRow(token, b.x, t * dim);
+            embed(token, position + t, b.x, t * dim, s.xb);
             if (observer != null) {
                 System.arraycopy(b.x, t * dim, s.x, 0, dim);
                 observer.onEmbedding(position + t, token, s.x);
             }
         }
-        // cos/sin of every position in the batch
-        rope.prepare(position, n, b.ropeCos, b.ropeSin);
+        // cos/sin of every position in the batch, for each distinct rotation
+        for (int r = 0; r < ropes.ropes.length; r++) {
+            ropes.ropes[r].prepare(position, n, b.ropeCos[r], b.ropeSin[r]);
+        }
 
         for (int l = 0; l < config.blockCount(); l++) {
             LayerWeights w = weights.layers().get(l);
 
             // --- attention ---
             for (int t = 0; t < n; t++) {
-                VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, w.attentionNorm(), dim, eps);
+                norm(b.xb, t * dim, b.x, t * dim, w.attentionNorm());
             }
             b.matMul.multiply(w.query(), b.xb, n, b.q);
             b.matMul.multiply(w.key(), b.xb, n, b.k);
             b.matMul.multiply(w.value(), b.xb, n, b.v);
             for (int t = 0; t < n; t++) {
-                rope.rotate(b.q, t * qDim, config.headCount(), config.headSize(), b.ropeCos, b.ropeSin, t * pairs);
-                rope.rotate(b.k, t * config.keyDim(), config.headCountKv(), config.headSize(), b.ropeCos, b.ropeSin, t * pairs);
+                addBiases(w, b.q, t * qDim, b.k, t * kDim, b.v, t * vDim);
+                normAndRotate(l, w, b.q, t * qDim, b.k, t * kDim, ropes, b.ropeCos, b.ropeSin, t * pairs);
             }
             s.cache.store(l, position, n, b.k, b.v);
             // each token attends causally to the cache up to its own position
@@ -163,16 +180,29 @@ public final class Transformer {
                 }
             }
             b.matMul.multiply(w.output(), b.attentionOut, n, b.xb2);
+            for (int t = 0; t < n; t++) {
+                finishSublayer(b.xb2, t * dim, w.outputBias(), w.postAttentionNorm());
+            }
             VectorMath.add(b.x, b.xb2, n * dim);
 
-            // --- feed-forward (SwiGLU) ---
+            // --- feed-forward ---
             for (int t = 0; t < n; t++) {
-                VectorMath.rmsNorm(b.xb, t * dim, b.x, t * dim, w.ffnNorm(), dim, eps);
+                norm(b.xb, t * dim, b.x, t * dim, w.ffnNorm());
             }
-            b.matMul.multiply(w.gate(), b.xb, n, b.hb);
-            b.matMul.multiply(w.up(), b.xb, n, b.hb2);
-            VectorMath.swiglu(b.hb, b.hb2, n * ffn);
+            if (w.gate() != null) {
+                b.matMul.multiply(w.gate(), b.xb, n, b.hb);
+                b.matMul.multiply(w.up(), b.xb, n, b.hb2);
+                gatedActivation(b.hb, b.hb2, n * ffn, s);
+            } else {
+                b.matMul.multiply(w.up(), b.xb, n, b.hb);
+                for (int t = 0; t < n; t++) {
+                    plainActivation(b.hb, t * ffn, w, ffn, s);
+                }
+            }
             b.matMul.multiply(w.down(), b.hb, n, b.xb2);
+            for (int t = 0; t < n; t++) {
+                finishSublayer(b.xb2, t * dim, w.downBias(), w.postFfnNorm());
+            }
             VectorMath.add(b.x, b.xb2, n * dim);
             if (observer != null) {
                 for (int t = 0; t < n; t++) {
@@ -196,13 +226,14 @@ public final class Transformer {
         int count = 0;
         for (int t = 0; t < n; t++) {
             if (t == n - 1 || observer.wantsLogits(position + t)) {
-                VectorMath.rmsNorm(b.xb, count * dim, b.x, t * dim, weights.outputNorm(), dim, eps);
+                norm(b.xb, count * dim, b.x, t * dim, weights.outputNorm());
                 wanted[count++] = t;
             }
             if (count == BatchState.LOGIT_ROWS || (t == n - 1 && count > 0)) {
                 b.matMul.multiply(weights.output(), b.xb, count, rows);
                 for (int i = 0; i < count; i++) {
                     System.arraycopy(rows, i * vocab, s.logits, 0, vocab);
+                    finishLogits(s.logits);
                     observer.onLogits(position + wanted[i], s.logits);
                 }
                 count = 0;
@@ -211,13 +242,117 @@ public final class Transformer {
     }
 
     /**
-     * The model's head applied to a residual vector: logits (vocab) = Wout · (rmsnorm(x) ⊙
-     * output_norm). The last step of every forward pass, and the logit lens's view of any layer.
+     * The model's head applied to a residual vector: logits (vocab) = softCap(Wout · norm(x) +
+     * bout). The last step of every forward pass, and the logit lens's view of any layer.
      *
      * @param scratch a buffer of at least dim floats
      */
     public void readOut(float[] residual, float[] logits, lucid.tensor.MatVec matVec, float[] scratch) {
-        VectorMath.rmsNorm(scratch, residual, 0, weights.outputNorm(), config.embeddingLength(), config.rmsNormEpsilon());
+        norm(scratch, 0, residual, 0, weights.outputNorm());
         matVec.multiply(weights.output(), scratch, logits);
+        finishLogits(logits);
+    }
+
+    // ---- the steps, shared by forward and forwardBatch ----
+
+    /** x[off..off+dim) = embedding of {@code token} × embeddingScale, + position embedding (GPT-2). */
+    private void embed(int token, int position, float[] x, int off, float[] scratch) {
+        int dim = config.embeddingLength();
+        weights.tokenEmbedding().readRow(token, x, off);
+        float scale = config.embeddingScale();
+        if (scale != 1f) {
+            VectorMath.scale(x, off, dim, scale);
+        }
+        if (weights.positionEmbedding() != null) {
+            weights.positionEmbedding().readRow(position, scratch, 0);
+            VectorMath.add(x, off, scratch, 0, dim);
+        }
+    }
+
+    /** out[outOff..+dim) = the family's norm (RMSNorm, or LayerNorm with bias) of x[xOff..+dim). */
+    private void norm(float[] out, int outOff, float[] x, int xOff, NormWeights w) {
+        int dim = config.embeddingLength();
+        switch (config.options().norm()) {
+            case RMS -> VectorMath.rmsNorm(out, outOff, x, xOff, w.weight(), dim, config.normEpsilon());
+            case LAYER -> VectorMath.layerNorm(out, outOff, x, xOff, w.weight(), w.bias(), dim, config.normEpsilon());
+        }
+    }
+
+    private void addBiases(LayerWeights w, float[] q, int qOff, float[] k, int kOff, float[] v, int vOff) {
+        if (w.queryBias() != null) {
+            VectorMath.addBias(q, qOff, w.queryBias(), config.queryDim());
+        }
+        if (w.keyBias() != null) {
+            VectorMath.addBias(k, kOff, w.keyBias(), config.keyDim());
+        }
+        if (w.valueBias() != null) {
+            VectorMath.addBias(v, vOff, w.valueBias(), config.valueDim());
+        }
+    }
+
+    /** QK-norm (RMSNorm of each head) and RoPE of one token's queries and keys. */
+    private void normAndRotate(int layer, LayerWeights w, float[] q, int qOff, float[] k, int kOff,
+                               LayerRopes ropes, float[][] cos, float[][] sin, int tableOff) {
+        int hd = config.headSize();
+        if (w.queryNorm() != null) {
+            for (int h = 0; h < config.headCount(); h++) {
+                VectorMath.rmsNorm(q, qOff + h * hd, q, qOff + h * hd, w.queryNorm(), hd, config.normEpsilon());
+            }
+            for (int h = 0; h < config.headCountKv(); h++) {
+                VectorMath.rmsNorm(k, kOff + h * hd, k, kOff + h * hd, w.keyNorm(), hd, config.normEpsilon());
+            }
+        }
+        if (ropes.ropes.length > 0) {
+            int r = ropes.ofLayer[layer];
+            ropes.ropes[r].rotate(q, qOff, config.headCount(), hd, cos[r], sin[r], tableOff);
+            ropes.ropes[r].rotate(k, kOff, config.headCountKv(), hd, cos[r], sin[r], tableOff);
+        }
+    }
+
+    /** A sublayer's output before the residual add: + bias, then Gemma's post-norm. */
+    private void finishSublayer(float[] y, int off, java.lang.foreign.MemorySegment bias, java.lang.foreign.MemorySegment postNorm) {
+        int dim = config.embeddingLength();
+        if (bias != null) {
+            VectorMath.addBias(y, off, bias, dim);
+        }
+        if (postNorm != null) {
+            VectorMath.rmsNorm(y, off, y, off, postNorm, dim, config.normEpsilon());
+        }
+    }
+
+    /** gate[0..n) = act(gate) ⊙ up: SwiGLU or GeGLU. */
+    private void gatedActivation(float[] gate, float[] up, int n, InferenceState s) {
+        switch (config.options().activation()) {
+            case SILU -> VectorMath.swiglu(gate, up, n);
+            case GELU -> {
+                if (s.activationRounding() == ActivationRounding.LLAMA_CPP) {
+                    ActivationRounding.geluLikeLlamaCpp(gate, 0, n, up, 0);
+                } else {
+                    VectorMath.geglu(gate, up, n);
+                }
+            }
+        }
+    }
+
+    /** h[off..off+ffn) = gelu(h + bup): the plain MLP's activation. */
+    private void plainActivation(float[] h, int off, LayerWeights w, int ffn, InferenceState s) {
+        if (w.upBias() != null) {
+            VectorMath.addBias(h, off, w.upBias(), ffn);
+        }
+        if (s.activationRounding() == ActivationRounding.LLAMA_CPP) {
+            ActivationRounding.geluLikeLlamaCpp(h, off, ffn, null, 0);
+        } else {
+            VectorMath.gelu(h, off, ffn);
+        }
+    }
+
+    /** logits += bout, then the final soft-cap (Gemma 2). */
+    private void finishLogits(float[] logits) {
+        if (weights.outputBias() != null) {
+            VectorMath.addBias(logits, 0, weights.outputBias(), config.vocabularySize());
+        }
+        if (config.finalLogitSoftCap() > 0) {
+            VectorMath.softCap(logits, 0, config.vocabularySize(), config.finalLogitSoftCap());
+        }
     }
 }

@@ -6,7 +6,10 @@ package lucid.tensor;
  * Q8_0 blocks for Q8_0/Q4_0/Q5_0 weights, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, F16 for F16
  * and BF16 for BF16 weights. {@link #LLAMA_CPP} applies the same rounding (quantize, then
  * dequantize to floats), so results can be compared with llama.cpp's digit for digit: its products
- * are then the same sums, only added in float instead of integers.
+ * are then the same sums, only added in float instead of integers. The same mode follows llama.cpp
+ * in two more places where it rounds to F16: the attention products with an F16 KV cache (queries,
+ * after scaling where the family's graph scales them, and attention weights) and GELU, which ggml
+ * looks up in an F16 table ({@link #geluLikeLlamaCpp}).
  */
 public enum ActivationRounding {
     EXACT, LLAMA_CPP;
@@ -33,6 +36,27 @@ public enum ActivationRounding {
             case Q8_0, Q4_0, Q5_0, Q4_1, Q5_1 -> q8Blocks(x, offset, n, out, outOffset);
             case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> q8KBlocks(x, offset, n, out, outOffset);
             default -> throw new UnsupportedTypeException(type);
+        }
+    }
+
+    /**
+     * GELU as ggml's CPU backend computes it: the input rounded to F16 and looked up in a table of
+     * F16 results (GGML_GELU_FP16); below −10 it is 0, above 10 the input itself. In place on
+     * x[off..off+n); with {@code up}, also multiplied by up[upOff + i] (GeGLU).
+     */
+    public static void geluLikeLlamaCpp(float[] x, int off, int n, float[] up, int upOff) {
+        for (int i = 0; i < n; i++) {
+            float v = x[off + i];
+            float g;
+            if (v <= -10f) {
+                g = 0f;
+            } else if (v >= 10f) {
+                g = v;
+            } else {
+                float h = Float.float16ToFloat(GgmlRounding.toF16(v));
+                g = Float.float16ToFloat(GgmlRounding.toF16(VectorMath.geluScalar(h)));
+            }
+            x[off + i] = up == null ? g : g * up[upOff + i];
         }
     }
 

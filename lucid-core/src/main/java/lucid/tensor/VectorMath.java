@@ -1,6 +1,7 @@
 package lucid.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -110,6 +111,32 @@ public final class VectorMath {
         }
     }
 
+    /** out[outOff+i] += x[xOff+i] for i &lt; n. */
+    public static void add(float[] out, int outOff, float[] x, int xOff, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, out, outOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] += x[xOff + i];
+        }
+    }
+
+    /** x[off+i] *= s for i &lt; n (Gemma's embedding scale). */
+    public static void scale(float[] x, int off, int n, float s) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, off + i).mul(s).intoArray(x, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
     /**
      * RMSNorm: out = x / sqrt(mean(x²) + eps) ⊙ weight, with weight stored as F32 in
      * {@code weight}. The sum of squares is accumulated in double so the result does not depend
@@ -147,6 +174,148 @@ public final class VectorMath {
         float scale = (float) (1.0 / Math.sqrt(sumSquares / n + eps));
         for (int i = 0; i < n; i++) {
             out[i] = x[xOff + i] * scale * weight.get(LE_FLOAT, 4L * i);
+        }
+    }
+
+    /**
+     * LayerNorm (GPT-2): out = (x − mean(x)) / sqrt(var(x) + eps) ⊙ weight + bias, with weight and
+     * bias stored as F32. Mean and variance are accumulated in double, as for {@link #rmsNorm}.
+     */
+    public static void layerNorm(float[] out, int outOff, float[] x, int xOff, MemorySegment weight, MemorySegment bias, int n, float eps) {
+        float mean = mean(x, xOff, n);
+        float scale = inverseDeviation(x, xOff, n, mean, eps);
+        int i = 0;
+        if (Vectors.ENABLED) {
+            FloatVector mv = FloatVector.broadcast(F, mean);
+            FloatVector sv = FloatVector.broadcast(F, scale);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector w = FloatVector.fromMemorySegment(F, weight, 4L * i, ORDER);
+                FloatVector b = FloatVector.fromMemorySegment(F, bias, 4L * i, ORDER);
+                FloatVector.fromArray(F, x, xOff + i).sub(mv).mul(sv).fma(w, b).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.fma((x[xOff + i] - mean) * scale, weight.get(LE_FLOAT, 4L * i), bias.get(LE_FLOAT, 4L * i));
+        }
+    }
+
+    public static void layerNormScalar(float[] out, int outOff, float[] x, int xOff, MemorySegment weight, MemorySegment bias, int n, float eps) {
+        float mean = mean(x, xOff, n);
+        float scale = inverseDeviation(x, xOff, n, mean, eps);
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Math.fma((x[xOff + i] - mean) * scale, weight.get(LE_FLOAT, 4L * i), bias.get(LE_FLOAT, 4L * i));
+        }
+    }
+
+    private static float mean(float[] x, int off, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i];
+        }
+        return (float) (sum / n);
+    }
+
+    /** 1 / sqrt(mean((x − mean)²) + eps). */
+    private static float inverseDeviation(float[] x, int off, int n, float mean, float eps) {
+        double sumSquares = 0;
+        for (int i = 0; i < n; i++) {
+            double d = x[off + i] - mean;
+            sumSquares += d * d;
+        }
+        return (float) (1.0 / Math.sqrt(sumSquares / n + eps));
+    }
+
+    /** x[off+i] += bias[i] for i &lt; n, with the bias stored as F32 (projection biases). */
+    public static void addBias(float[] x, int off, MemorySegment bias, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, off + i).add(FloatVector.fromMemorySegment(F, bias, 4L * i, ORDER)).intoArray(x, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            x[off + i] += bias.get(LE_FLOAT, 4L * i);
+        }
+    }
+
+    public static void addBiasScalar(float[] x, int off, MemorySegment bias, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] += bias.get(LE_FLOAT, 4L * i);
+        }
+    }
+
+    /** √(2/π) and the cubic coefficient of GELU's tanh approximation. */
+    private static final float GELU_SCALE = 0.7978845608028654f;
+    private static final float GELU_CUBIC = 0.044715f;
+
+    /** GELU, tanh approximation (GPT-2, Gemma): x = x/2 · (1 + tanh(√(2/π)·(x + 0.044715·x³))), in place on x[off..off+n). */
+    public static void gelu(float[] x, int off, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                geluLanes(FloatVector.fromArray(F, x, off + i)).intoArray(x, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            x[off + i] = gelu(x[off + i]);
+        }
+    }
+
+    public static void geluScalar(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = gelu(x[off + i]);
+        }
+    }
+
+    /** GeGLU (Gemma's feed-forward): gate[i] = gelu(gate[i]) · up[i] for i &lt; n. */
+    public static void geglu(float[] gate, float[] up, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                geluLanes(FloatVector.fromArray(F, gate, i)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            }
+        }
+        for (; i < n; i++) {
+            gate[i] = gelu(gate[i]) * up[i];
+        }
+    }
+
+    public static void gegluScalar(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            gate[i] = gelu(gate[i]) * up[i];
+        }
+    }
+
+    /** GELU of one value, in float as ggml's {@code ggml_gelu_f32}. */
+    static float geluScalar(float x) {
+        return gelu(x);
+    }
+
+    private static float gelu(float x) {
+        return 0.5f * x * (1f + (float) Math.tanh(GELU_SCALE * x * (1f + GELU_CUBIC * x * x)));
+    }
+
+    private static FloatVector geluLanes(FloatVector x) {
+        FloatVector inner = x.mul(x).mul(GELU_CUBIC).add(1f).mul(x).mul(GELU_SCALE);
+        return inner.lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
+    }
+
+    /** Soft-capping (Gemma 2's attention and final logits): x = cap · tanh(x / cap), in place on x[off..off+n). */
+    public static void softCap(float[] x, int off, int n, float cap) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            float inverse = 1f / cap;
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, off + i).mul(inverse).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, off + i);
+            }
+        }
+        softCapScalar(x, off + i, n - i, cap);
+    }
+
+    public static void softCapScalar(float[] x, int off, int n, float cap) {
+        float inverse = 1f / cap;
+        for (int i = 0; i < n; i++) {
+            x[off + i] = cap * (float) Math.tanh(x[off + i] * inverse);
         }
     }
 

@@ -31,6 +31,26 @@ public final class WeightMatrix {
         this.rowBytes = tensor.rowBytes();
     }
 
+    private WeightMatrix(String name, WeightFormat format, MemorySegment data, int rows, int cols, long rowBytes) {
+        this.name = name;
+        this.format = format;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = rowBytes;
+    }
+
+    /**
+     * Rows [first, first + count) as a matrix of their own, sharing this one's memory: the parts of
+     * a fused tensor (Q, K and V in {@code attn_qkv}; gate and up in Phi-3's {@code ffn_up}).
+     */
+    public WeightMatrix rows(int first, int count, String partName) {
+        if (first < 0 || count <= 0 || first + count > rows) {
+            throw new IllegalArgumentException("rows " + first + ".." + (first + count - 1) + " are outside the " + rows + " rows of " + name);
+        }
+        return new WeightMatrix(partName, format, data.asSlice(first * rowBytes, count * rowBytes), count, cols, rowBytes);
+    }
+
     private static WeightFormat formatOf(Tensor tensor) {
         if (!tensor.type().isSupported()) {
             throw new UnsupportedTypeException(tensor.name(), tensor.type());

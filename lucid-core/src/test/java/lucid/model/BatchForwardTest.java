@@ -70,6 +70,23 @@ class BatchForwardTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama-swa", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "phi3-long", "gpt2"})
+    void everyArchitectureBatchesItsPromptAsItDecodesIt(String name) {
+        Random random = new Random(5);
+        int[] tokens = new int[100]; // far past the sliding windows
+        try (Model model = Model.load(ArchitectureModels.path(name), GgufFile.Loading.READ); WorkerPool pool = new WorkerPool(2)) {
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = random.nextInt(model.config().vocabularySize());
+            }
+            float[] a = sequential(model, tokens, pool);
+            float[] b = batched(model, tokens, pool);
+            for (int v = 0; v < a.length; v++) {
+                assertThat(b[v]).as("logit %d", v).isCloseTo(a[v], within(1e-4f + 1e-4f * Math.abs(a[v])));
+            }
+        }
+    }
+
     @Test
     void stories260KBatchedLogitsMatchTheFloat64Reference() {
         var reference = SharedAssets.json("testdata/stories260K/logits.json").get("sequences").get(0);

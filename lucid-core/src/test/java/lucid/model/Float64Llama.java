@@ -10,6 +10,7 @@ import java.util.List;
 /**
  * An independent float64 llama forward pass for tests (like ../shared/tools/ref/llama_ref.py):
  * weights dequantized into double matrices, plain loops, no KV cache tricks. Slow; for tiny models.
+ * Honours a sliding window ({@code llama.attention.sliding_window}).
  */
 public final class Float64Llama {
     private final ModelConfig c;
@@ -72,7 +73,7 @@ public final class Float64Llama {
         for (double v : x) {
             ss += v * v;
         }
-        double scale = 1 / Math.sqrt(ss / x.length + c.rmsNormEpsilon());
+        double scale = 1 / Math.sqrt(ss / x.length + c.normEpsilon());
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i] * scale * w[i];
@@ -114,7 +115,8 @@ public final class Float64Llama {
                 int g = head / c.groupSize();
                 double[] s = new double[position + 1];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int t = 0; t <= position; t++) {
+                int first = c.attention().firstVisible(l, position); // a sliding window hides earlier positions
+                for (int t = first; t <= position; t++) {
                     double dot = 0;
                     for (int i = 0; i < hd; i++) {
                         dot += q[head * hd + i] * keys.get(l)[t][g * hd + i];
@@ -123,11 +125,11 @@ public final class Float64Llama {
                     max = Math.max(max, s[t]);
                 }
                 double sum = 0;
-                for (int t = 0; t <= position; t++) {
+                for (int t = first; t <= position; t++) {
                     s[t] = Math.exp(s[t] - max);
                     sum += s[t];
                 }
-                for (int t = 0; t <= position; t++) {
+                for (int t = first; t <= position; t++) {
                     s[t] /= sum;
                     for (int i = 0; i < hd; i++) {
                         out[head * hd + i] += s[t] * values.get(l)[t][g * hd + i];

@@ -34,6 +34,37 @@ class RopeTest {
     }
 
     @Test
+    void neoxRopeRotatesTheTwoHalvesOfTheRotatedPart() {
+        Random r = new Random(32);
+        Rope rope = new Rope(RopeConfig.plain(DIMS, BASE), ArchitectureOptions.RopeStyle.NEOX);
+        int heads = 2;
+        int headSize = DIMS + 16; // partial rotary: the last 16 elements stay
+        float[] x = new float[heads * headSize];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        float[] original = x.clone();
+        int position = 53;
+        float[] cos = new float[DIMS / 2];
+        float[] sin = new float[DIMS / 2];
+        rope.prepare(position, cos, sin);
+        rope.rotate(x, heads, headSize, cos, sin);
+        int half = DIMS / 2;
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < half; i++) {
+                double angle = position * Math.pow(BASE, -2.0 * i / DIMS);
+                double x0 = original[h * headSize + i];
+                double x1 = original[h * headSize + i + half];
+                assertThat((double) x[h * headSize + i]).isCloseTo(x0 * Math.cos(angle) - x1 * Math.sin(angle), within(1e-5));
+                assertThat((double) x[h * headSize + i + half]).isCloseTo(x0 * Math.sin(angle) + x1 * Math.cos(angle), within(1e-5));
+            }
+            for (int i = DIMS; i < headSize; i++) {
+                assertThat(x[h * headSize + i]).isEqualTo(original[h * headSize + i]);
+            }
+        }
+    }
+
+    @Test
     void plainRopeRotatesAdjacentPairsByPositionTimesTheta() {
         Random r = new Random(31);
         Rope rope = new Rope(RopeConfig.plain(DIMS, BASE));

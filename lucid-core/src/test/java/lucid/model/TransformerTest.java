@@ -28,7 +28,7 @@ class TransformerTest {
             float[] row = new float[64];
             w.tokenEmbedding().readRow(7, row, 0);
             float[] normed = new float[64];
-            lucid.tensor.VectorMath.rmsNorm(normed, state.x, 0, w.outputNorm(), 64, model.config().rmsNormEpsilon());
+            lucid.tensor.VectorMath.rmsNorm(normed, state.x, 0, w.outputNorm().weight(), 64, model.config().normEpsilon());
             assertThat(state.logits()[7]).isCloseTo(lucid.tensor.VectorMath.dotScalar(row, 0, normed, 0, 64), org.assertj.core.api.Assertions.within(1e-4f));
         }
     }

@@ -90,6 +90,156 @@ class VectorMathTest {
         }
     }
 
+    private static MemorySegment f32(Arena arena, float[] values) {
+        MemorySegment segment = arena.allocate(4L * Math.max(1, values.length));
+        F32Format.INSTANCE.quantize(values, 0, values.length, segment, 0);
+        return segment;
+    }
+
+    @Test
+    void layerNormMatchesScalarTwinAndFloat64() {
+        Random r = new Random(27);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : SIZES) {
+                float[] x = random(r, n + 2);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = x[i] * 3 + 5; // an offset the mean must remove
+                }
+                float[] w = random(r, n);
+                float[] b = random(r, n);
+                MemorySegment weight = f32(arena, w);
+                MemorySegment bias = f32(arena, b);
+                float[] fast = new float[n + 1];
+                float[] scalar = new float[n + 1];
+                VectorMath.layerNorm(fast, 1, x, 2, weight, bias, n, 1e-5f);
+                VectorMath.layerNormScalar(scalar, 1, x, 2, weight, bias, n, 1e-5f);
+                assertThat(fast).containsExactly(scalar);
+                double mean = 0;
+                for (int i = 0; i < n; i++) {
+                    mean += x[2 + i];
+                }
+                mean /= n;
+                double variance = 0;
+                for (int i = 0; i < n; i++) {
+                    variance += (x[2 + i] - mean) * (x[2 + i] - mean);
+                }
+                double scale = 1 / Math.sqrt(variance / n + 1e-5);
+                for (int i = 0; i < n; i++) {
+                    double expected = (x[2 + i] - mean) * scale * w[i] + b[i];
+                    assertThat((double) fast[1 + i]).as("n=%d i=%d", n, i).isCloseTo(expected, within(1e-5 * (Math.abs(expected) + Math.abs(b[i])) + 1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void addBiasAddsTheStoredVector() {
+        Random r = new Random(28);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : SIZES) {
+                float[] b = random(r, n);
+                MemorySegment bias = f32(arena, b);
+                float[] x = random(r, n + 3);
+                float[] fast = x.clone();
+                float[] scalar = x.clone();
+                VectorMath.addBias(fast, 3, bias, n);
+                VectorMath.addBiasScalar(scalar, 3, bias, n);
+                assertThat(fast).containsExactly(scalar);
+                for (int i = 0; i < n; i++) {
+                    assertThat(fast[3 + i]).isEqualTo(x[3 + i] + b[i]);
+                }
+                assertThat(fast[0]).isEqualTo(x[0]);
+            }
+        }
+    }
+
+    private static double geluReference(double x) {
+        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+    }
+
+    @Test
+    void geluAndGegluMatchScalarTwinsAndFloat64() {
+        Random r = new Random(29);
+        for (int n : SIZES) {
+            float[] x = random(r, n + 1);
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= 4; // reach both tails
+            }
+            float[] fast = x.clone();
+            float[] scalar = x.clone();
+            VectorMath.gelu(fast, 1, n);
+            VectorMath.geluScalar(scalar, 1, n);
+            assertThat(fast[0]).isEqualTo(x[0]);
+            for (int i = 0; i < n; i++) {
+                double expected = geluReference(x[1 + i]);
+                assertThat((double) scalar[1 + i]).isCloseTo(expected, within(1e-6 * Math.abs(expected) + 1e-6));
+                assertThat((double) fast[1 + i]).as("n=%d x=%f", n, x[1 + i]).isCloseTo(expected, within(1e-6 * Math.abs(expected) + 1e-6));
+            }
+            float[] gate = random(r, n);
+            float[] up = random(r, n);
+            float[] g1 = gate.clone();
+            float[] g2 = gate.clone();
+            VectorMath.geglu(g1, up, n);
+            VectorMath.gegluScalar(g2, up, n);
+            for (int i = 0; i < n; i++) {
+                double expected = geluReference(gate[i]) * up[i];
+                assertThat((double) g2[i]).isCloseTo(expected, within(1e-6 * Math.abs(expected) + 1e-6));
+                assertThat((double) g1[i]).isCloseTo(expected, within(1e-6 * Math.abs(expected) + 1e-6));
+            }
+        }
+    }
+
+    @Test
+    void llamaCppGeluIsTheF16TableOfTheRoundedInput() {
+        Random r = new Random(31);
+        float[] x = random(r, 1000);
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= 6;
+        }
+        x[0] = -12f;
+        x[1] = 11f;
+        float[] up = random(r, 1000);
+        float[] plain = x.clone();
+        float[] gated = x.clone();
+        ActivationRounding.geluLikeLlamaCpp(plain, 0, x.length, null, 0);
+        ActivationRounding.geluLikeLlamaCpp(gated, 0, x.length, up, 0);
+        assertThat(plain[0]).isZero();
+        assertThat(plain[1]).isEqualTo(11f);
+        for (int i = 2; i < x.length; i++) {
+            assertThat(gated[i]).isEqualTo(plain[i] * up[i]);
+            if (Math.abs(x[i]) >= 10) {
+                assertThat(plain[i]).isEqualTo(x[i] > 0 ? x[i] : 0f);
+                continue;
+            }
+            float h = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            assertThat(Float.float16ToFloat(Float.floatToFloat16(plain[i]))).as("an F16 value").isEqualTo(plain[i]);
+            double expected = geluReference(h);
+            assertThat((double) plain[i]).isCloseTo(expected, within(Math.abs(expected) / 1024 + 1e-6));
+        }
+    }
+
+    @Test
+    void softCapKeepsValuesInsideTheCapAndMatchesFloat64() {
+        Random r = new Random(30);
+        for (int n : SIZES) {
+            float[] x = random(r, n + 2);
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= 40;
+            }
+            float[] fast = x.clone();
+            float[] scalar = x.clone();
+            VectorMath.softCap(fast, 2, n, 30f);
+            VectorMath.softCapScalar(scalar, 2, n, 30f);
+            assertThat(fast[1]).isEqualTo(x[1]);
+            for (int i = 0; i < n; i++) {
+                double expected = 30 * Math.tanh(x[2 + i] / 30.0);
+                assertThat((double) scalar[2 + i]).isCloseTo(expected, within(3e-6 * Math.abs(expected) + 1e-6));
+                assertThat((double) fast[2 + i]).isCloseTo(expected, within(3e-6 * Math.abs(expected) + 1e-6));
+                assertThat(Math.abs(fast[2 + i])).isLessThanOrEqualTo(30f);
+            }
+        }
+    }
+
     @Test
     void softmaxSumsToOneAndMatchesFloat64EvenForHugeLogits() {
         Random r = new Random(24);

@@ -174,6 +174,50 @@ class TraceTest {
         }
     }
 
+    /**
+     * explain's tracing on families other than llama: every head's attention row sums to 1 (with
+     * zeros before a sliding window), the lens's last layer is the model's own distribution (the
+     * head includes Gemma 2's final soft-cap), and tracing chooses what an untraced run chooses.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"qwen2", "gemma2"})
+    void attentionRowsAndTheLensWorkOnOtherArchitectures(String name) {
+        try (Model model = Model.load(lucid.model.ArchitectureModels.path(name), GgufFile.Loading.READ)) {
+            Trace trace = trace(model, "", 20, SamplerSettings.greedy(), TraceOptions.defaults().withLens(true).withFullAttention(true)).trace();
+            Session plain = model.newSession(256, pool);
+            int[] expected = Generator.generate(plain, new int[] {model.tokenizer().vocabulary().bosId()}, 20,
+                    SamplerSettings.greedy().toChain(model.config().vocabularySize()), t -> false, t -> {}).generated();
+            assertThat(trace.steps()).extracting(s -> s.token().id()).containsExactly(box(expected));
+            var attention = model.config().attention();
+            for (Trace.Step s : trace.steps()) {
+                int queryPosition = s.position() - 1;
+                float[][][] layers = s.attention().layers();
+                assertThat(layers.length).isEqualTo(model.config().blockCount());
+                for (int l = 0; l < layers.length; l++) {
+                    for (float[] row : layers[l]) {
+                        assertThat(row).hasSize(queryPosition + 1);
+                        double sum = 0;
+                        for (int t = 0; t < row.length; t++) {
+                            sum += row[t];
+                            if (t < attention.firstVisible(l, queryPosition)) {
+                                assertThat(row[t]).as("layer %d, position %d is outside the window", l, t).isZero();
+                            }
+                        }
+                        assertThat(sum).isCloseTo(1.0, within(1e-5));
+                    }
+                }
+                Trace.LensLayer last = s.lens().getLast();
+                assertThat(s.lens()).hasSize(model.config().blockCount());
+                assertThat(last.tokenProb()).isCloseTo(s.prob(), within(1e-6));
+                for (int i = 0; i < last.top().size(); i++) {
+                    assertThat(last.top().get(i).id()).isEqualTo(s.candidates().get(i).id());
+                    assertThat(last.top().get(i).prob()).isCloseTo(s.candidates().get(i).prob(), within(1e-6));
+                }
+            }
+            assertThat(attention.hasWindow()).isEqualTo(name.equals("gemma2"));
+        }
+    }
+
     @Test
     void sampledDistributionShowsWhatFiltersAndTemperatureLeft() {
         SamplerSettings settings = new SamplerSettings(0.7f, 5, 1f, 0f, 1f, 64, 0f, 0f, 11);

@@ -85,12 +85,12 @@ final class Attention implements WorkerPool.Job {
         this.positions = position + 1;
         this.first = config.attention().firstVisible(layer, position);
         int heads = config.headCount();
-        if (pool.threads() == 1 || heads * positions < PARALLEL_THRESHOLD) {
+        if (pool.parallelism() == 1 || heads * positions < PARALLEL_THRESHOLD) {
             for (int h = 0; h < heads; h++) {
                 head(h);
             }
         } else {
-            chunks.reset(heads, pool.threads(), 1);
+            chunks.reset(heads, pool.parallelism(), 1);
             pool.invoke(this);
         }
     }

@@ -67,7 +67,7 @@ public final class MatMul implements WorkerPool.Job {
         this.x = x;
         this.out = out;
         this.n = n;
-        chunks.reset((w.rows() + panelRows - 1) / panelRows, pool.threads(), 1);
+        chunks.reset((w.rows() + panelRows - 1) / panelRows, pool.parallelism(), 1);
         if ((long) w.rows() * w.cols() * n < PARALLEL_THRESHOLD) {
             work(0); // too little work to be worth waking the other threads
         } else {

@@ -81,12 +81,12 @@ public final class MatVec implements WorkerPool.Job {
         input = x;
         int totalRows = firstRow[count];
         long weights = (long) totalRows * matrices[0].cols();
-        if (pool.threads() == 1 || weights < PARALLEL_THRESHOLD) {
+        if (pool.parallelism() == 1 || weights < PARALLEL_THRESHOLD) {
             for (int m = 0; m < count; m++) {
                 matrices[m].multiplyRows(x, outputs[m], 0, matrices[m].rows());
             }
         } else {
-            chunks.reset(totalRows, pool.threads(), MIN_CHUNK_ROWS);
+            chunks.reset(totalRows, pool.parallelism(), MIN_CHUNK_ROWS);
             pool.invoke(this);
         }
         input = null;

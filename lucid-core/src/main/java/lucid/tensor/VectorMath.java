@@ -319,8 +319,47 @@ public final class VectorMath {
         }
     }
 
-    /** In-place softmax of x[off..off+n) (max-subtracted, so large logits do not overflow). */
+    /**
+     * In-place softmax of x[off..off+n) (max-subtracted, so large logits do not overflow). The
+     * exponentials are the Vector API's (SVML on x86, within an ulp or two of Math.exp): attention
+     * takes heads × positions of them per layer and token, too many for the scalar Math.exp.
+     */
     public static void softmax(float[] x, int off, int n) {
+        if (!Vectors.ENABLED || n < F.length()) {
+            softmaxScalar(x, off, n);
+            return;
+        }
+        int upper = F.loopBound(n);
+        FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < upper; i += F.length()) {
+            maxes = maxes.max(FloatVector.fromArray(F, x, off + i));
+        }
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        for (int i = upper; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        FloatVector sums = FloatVector.zero(F);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sums = sums.add(e);
+        }
+        float sum = Vectors.sumLanes(sums);
+        for (int i = upper; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, off + i).mul(inv).intoArray(x, off + i);
+        }
+        for (int i = upper; i < n; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    public static void softmaxScalar(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, x[off + i]);

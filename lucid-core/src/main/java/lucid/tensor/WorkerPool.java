@@ -13,6 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * work they park, so an idle pool uses no CPU.
  *
  * <p>One job runs at a time: {@code invoke} is meant to be called from one thread (a session's).
+ * A server that steps several sessions side by side lowers each session's {@link #parallelism}
+ * between steps, so that the sessions together use as many threads as there are cores.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -27,6 +29,12 @@ public final class WorkerPool implements AutoCloseable {
     private final int threads;
     private final Thread[] workers;
     private volatile Job job;
+    /** The threads that run the next job (the caller and workers 1..parallelism-1). */
+    private volatile int parallelism;
+    /**
+     * Counts jobs (upper bits) and says how many threads run the current one (low 16 bits): one
+     * volatile word, so a worker that wakes late cannot pair one job's count with another job.
+     */
     private volatile long generation;
     private volatile boolean closed;
     private final AtomicInteger running = new AtomicInteger();
@@ -38,6 +46,7 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.threads = threads;
+        this.parallelism = threads;
         this.workers = new Thread[threads - 1];
         this.sleeping = new AtomicInteger[threads - 1];
         for (int i = 0; i < workers.length; i++) {
@@ -53,9 +62,27 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code job} on all threads and waits for all of them; rethrows the first failure. */
+    /** The threads that run each job now: {@link #threads()} unless lowered by {@link #setParallelism}. */
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /**
+     * Runs later jobs on the caller and the first {@code n - 1} workers only (1 ≤ n ≤ threads);
+     * the others stay parked. Call between jobs, from the thread that invokes them. Results do not
+     * depend on it: every kernel gives each output element to one thread.
+     */
+    public void setParallelism(int n) {
+        if (n < 1 || n > threads) {
+            throw new IllegalArgumentException("parallelism must be between 1 and " + threads + ", got " + n);
+        }
+        parallelism = n;
+    }
+
+    /** Runs {@code job} on {@link #parallelism()} threads and waits for all of them; rethrows the first failure. */
     public void invoke(Job job) {
-        if (workers.length == 0) {
+        int n = parallelism;
+        if (n == 1) {
             job.work(0);
             return;
         }
@@ -64,9 +91,9 @@ public final class WorkerPool implements AutoCloseable {
         }
         failure = null;
         this.job = job;
-        running.set(workers.length);
-        generation++; // volatile write publishes job and running
-        for (int i = 0; i < workers.length; i++) {
+        running.set(n - 1);
+        generation = ((generation >>> 16) + 1) << 16 | n; // volatile write publishes job and running
+        for (int i = 0; i < n - 1; i++) {
             if (sleeping[i].get() != 0) {
                 LockSupport.unpark(workers[i]);
             }
@@ -124,6 +151,9 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
             seen = generation;
+            if (index >= (int) (seen & 0xFFFF)) {
+                continue; // not needed for this job
+            }
             try {
                 job.work(index);
             } catch (Throwable t) {

@@ -29,11 +29,20 @@ class DecodeDeterminismTest {
     Path dir;
 
     private static float[][] logitsAt(Path file, int threads, int[] tokens, int[] positions) {
+        return logitsAt(file, threads, false, tokens, positions);
+    }
+
+    /** With {@code varying}, the pool's parallelism changes at random before each step (as the server does). */
+    private static float[][] logitsAt(Path file, int threads, boolean varying, int[] tokens, int[] positions) {
+        Random random = new Random(9);
         try (Model model = Model.load(file, GgufFile.Loading.READ); WorkerPool pool = new WorkerPool(threads)) {
             Session session = model.newSession(tokens.length, pool);
             float[][] out = new float[positions.length][];
             int next = 0;
             for (int i = 0; i < tokens.length; i++) {
+                if (varying) {
+                    pool.setParallelism(1 + random.nextInt(threads));
+                }
                 float[] logits = session.evaluate(tokens[i]);
                 if (next < positions.length && positions[next] == i) {
                     out[next++] = logits.clone();
@@ -44,7 +53,7 @@ class DecodeDeterminismTest {
     }
 
     @Test
-    void logitsAreBitIdenticalForOneTwoAndThreeThreads() {
+    void logitsAreBitIdenticalForOneTwoAndThreeThreadsAndWhenTheCountChanges() {
         Path file = TestModels.writeLlama(dir.resolve("random.gguf"), SHAPE, GgmlType.F32, 77);
         Random random = new Random(8);
         int[] tokens = new int[600];
@@ -55,8 +64,10 @@ class DecodeDeterminismTest {
         float[][] one = logitsAt(file, 1, tokens, positions);
         for (int threads : new int[] {2, 3}) {
             float[][] other = logitsAt(file, threads, tokens, positions);
+            float[][] varying = logitsAt(file, threads, true, tokens, positions);
             for (int p = 0; p < positions.length; p++) {
                 assertThat(Arrays.equals(one[p], other[p])).as("position %d with %d threads", positions[p], threads).isTrue();
+                assertThat(Arrays.equals(one[p], varying[p])).as("position %d with 1..%d threads", positions[p], threads).isTrue();
             }
         }
     }

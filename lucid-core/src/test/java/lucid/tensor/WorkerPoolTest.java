@@ -27,6 +27,31 @@ class WorkerPoolTest {
     }
 
     @Test
+    void aLoweredParallelismRunsEachJobOnTheFirstThreadsOnly() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(4)) {
+            java.util.Random random = new java.util.Random(5);
+            for (int round = 0; round < 3000; round++) {
+                int n = 1 + random.nextInt(4);
+                pool.setParallelism(n);
+                var seen = ConcurrentHashMap.<Integer>newKeySet();
+                AtomicLong calls = new AtomicLong();
+                pool.invoke(thread -> {
+                    seen.add(thread);
+                    calls.incrementAndGet();
+                });
+                assertThat(calls.get()).as("round %d, parallelism %d", round, n).isEqualTo(n);
+                assertThat(seen).hasSize(n).allMatch(t -> t < n);
+                if (round % 500 == 0) {
+                    Thread.sleep(2); // let the workers park now and then
+                }
+            }
+            assertThat(pool.threads()).isEqualTo(4);
+            assertThatThrownBy(() -> pool.setParallelism(5)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> pool.setParallelism(0)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void chunksCoverTheRangeExactlyOnce() throws InterruptedException {
         try (WorkerPool pool = new WorkerPool(2)) {
             WorkerPool.Chunks chunks = new WorkerPool.Chunks();

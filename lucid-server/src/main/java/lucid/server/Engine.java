@@ -10,42 +10,43 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Continuous batching: one scheduler thread steps every busy slot by one token per round, and a
- * waiting request takes a free slot between rounds (the free slot whose cached tokens share the
- * longest prefix with its prompt). With several slots busy their steps run on different threads,
- * each slot's forward pass single-threaded; with one slot, the forward pass uses all threads.
- * Admission is bounded: slots + queue requests at once, beyond that {@link #submit} refuses.
+ * Continuous batching: a few stepper threads ("lanes", as many as there are threads) advance the
+ * busy slots by one token at a time, each lane taking the next slot that no other lane holds,
+ * round-robin; a waiting request takes a free slot whenever a lane comes by (the free slot whose
+ * cached tokens share the longest prefix with its prompt). The threads are shared out: a slot's
+ * forward pass runs on threads / busy slots of them (all of them when it is alone, one each when
+ * the slots outnumber the threads), and the lanes never wait for each other at the end of a
+ * round (a prompt, sampling or a longer cache make steps differ in length). Admission is bounded:
+ * slots + queue requests at once, beyond that {@link #submit} refuses.
  */
 final class Engine implements AutoCloseable {
     private final ServerConfig config;
     private final List<Slot> slots = new ArrayList<>();
+    /** Each slot's worker pool (config.threads() threads, of which the slot uses its share). */
+    private final List<WorkerPool> pools = new ArrayList<>();
+    /** Whether a lane is stepping slot i now (guarded by lock). */
+    private final boolean[] held;
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
-    private final WorkerPool stepPool;
-    private final List<WorkerPool> ownPools = new ArrayList<>();
-    private final Thread thread;
+    private final List<Thread> lanes = new ArrayList<>();
     private final Metrics metrics;
     private volatile boolean running = true;
     private int admitted;
+    private int cursor;
 
     Engine(Model model, ServerConfig config, Metrics metrics) {
         this.config = config;
         this.metrics = metrics;
-        if (config.parallel() == 1) {
+        for (int i = 0; i < config.parallel(); i++) {
             WorkerPool pool = new WorkerPool(config.threads());
-            ownPools.add(pool);
+            pools.add(pool);
             slots.add(new Slot(model, model.newSession(config.context(), pool, config.cacheType())));
-            stepPool = new WorkerPool(1);
-        } else {
-            for (int i = 0; i < config.parallel(); i++) {
-                WorkerPool single = new WorkerPool(1);
-                ownPools.add(single);
-                slots.add(new Slot(model, model.newSession(config.context(), single, config.cacheType())));
-            }
-            stepPool = new WorkerPool(Math.min(config.threads(), config.parallel()));
         }
-        thread = Thread.ofPlatform().name("lucid-engine").daemon().start(this::loop);
+        held = new boolean[slots.size()];
+        for (int i = 0; i < Math.min(config.threads(), config.parallel()); i++) {
+            lanes.add(Thread.ofPlatform().name("lucid-engine-" + i).daemon().start(this::lane));
+        }
     }
 
     /** Queues a request, or refuses it when slots and queue are full. */
@@ -85,53 +86,52 @@ final class Engine implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        List<Slot> active = new ArrayList<>();
+    /** A stepper thread: takes a busy slot no other lane holds, steps it, gives it back; repeat. */
+    private void lane() {
+        int slot = -1;
+        boolean more = true;
         while (running) {
             lock.lock();
             try {
-                admitWaiting();
-                active.clear();
-                for (Slot s : slots) {
-                    if (s.busy()) {
-                        active.add(s);
+                if (slot >= 0) {
+                    held[slot] = false;
+                    metrics.stepped(1);
+                    if (!more) {
+                        admitted--;
                     }
                 }
-                if (active.isEmpty()) {
+                admitWaiting();
+                slot = nextRunnable();
+                if (slot < 0) {
                     work.awaitUninterruptibly();
                     continue;
+                }
+                held[slot] = true;
+                int busy = 0;
+                for (Slot s : slots) {
+                    busy += s.busy() ? 1 : 0;
+                }
+                pools.get(slot).setParallelism(Math.max(1, config.threads() / busy));
+                if (nextRunnable() >= 0) {
+                    work.signal(); // more work than this lane: wake another (only then, not every step)
                 }
             } finally {
                 lock.unlock();
             }
-            boolean[] more = new boolean[active.size()];
-            if (active.size() == 1) {
-                more[0] = active.getFirst().step();
-            } else {
-                WorkerPool.Chunks chunks = new WorkerPool.Chunks();
-                chunks.reset(active.size(), stepPool.threads(), 1);
-                stepPool.invoke(thread -> {
-                    for (int i = chunks.take(); i >= 0; i = chunks.take()) {
-                        for (int k = i; k < chunks.end(i); k++) {
-                            more[k] = active.get(k).step();
-                        }
-                    }
-                });
-            }
-            int finished = 0;
-            for (boolean m : more) {
-                finished += m ? 0 : 1;
-            }
-            metrics.stepped(active.size());
-            if (finished > 0) {
-                lock.lock();
-                try {
-                    admitted -= finished;
-                } finally {
-                    lock.unlock();
-                }
+            more = slots.get(slot).step();
+        }
+    }
+
+    /** The next busy slot after the cursor that no lane holds, or -1; advances the cursor (round-robin). */
+    private int nextRunnable() {
+        for (int k = 0; k < slots.size(); k++) {
+            int i = (cursor + k) % slots.size();
+            if (slots.get(i).busy() && !held[i]) {
+                cursor = i + 1;
+                return i;
             }
         }
+        return -1;
     }
 
     /** Gives waiting jobs the free slots, preferring the slot that has most of the prompt cached. */
@@ -140,8 +140,9 @@ final class Engine implements AutoCloseable {
             Slot best = null;
             int bestShared = -1;
             Job job = waiting.peek();
-            for (Slot s : slots) {
-                if (!s.busy()) {
+            for (int i = 0; i < slots.size(); i++) {
+                Slot s = slots.get(i);
+                if (!s.busy() && !held[i]) { // a held slot may be finishing its last step
                     int shared = s.session.commonPrefix(job.request.prompt());
                     if (shared > bestShared) {
                         best = s;
@@ -170,12 +171,13 @@ final class Engine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread lane : lanes) {
+            try {
+                lane.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        stepPool.close();
-        ownPools.forEach(WorkerPool::close);
+        pools.forEach(WorkerPool::close);
     }
 }

@@ -142,23 +142,21 @@ public final class LucidServer implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         List<Event.Token> tokens = new ArrayList<>();
         while (true) {
-            Event e = job.next(60_000);
-            if (e == null) {
-                continue;
-            }
-            switch (e) {
-                case Event.Token t -> {
-                    text.append(t.text());
-                    tokens.add(t);
+            for (Event e : job.next(60_000)) {
+                switch (e) {
+                    case Event.Token t -> {
+                        text.append(t.text());
+                        tokens.add(t);
+                    }
+                    case Event.Done d -> {
+                        text.append(d.trailingText());
+                        ObjectNode root = chat ? responses.chat(id, created, text.toString(), tokens, logprobs, d, steps)
+                                : responses.completion(id, created, false, text.toString(), tokens, 0, d.finishReason(), logprobs, d, steps);
+                        ctx.contentType("application/json").result(responses.write(root));
+                        return;
+                    }
+                    case Event.Failed f -> throw new ApiError(500, "server_error", null, null, "generation failed: " + f.message());
                 }
-                case Event.Done d -> {
-                    text.append(d.trailingText());
-                    ObjectNode root = chat ? responses.chat(id, created, text.toString(), tokens, logprobs, d, steps)
-                            : responses.completion(id, created, false, text.toString(), tokens, 0, d.finishReason(), logprobs, d, steps);
-                    ctx.contentType("application/json").result(responses.write(root));
-                    return;
-                }
-                case Event.Failed f -> throw new ApiError(500, "server_error", null, null, "generation failed: " + f.message());
             }
         }
     }
@@ -174,43 +172,48 @@ public final class LucidServer implements AutoCloseable {
         boolean promptSent = false;
         try {
             if (chat) {
-                send(out, responses.chatChunk(id, created, "assistant", "", List.of(), false, null, false));
+                write(out, responses.chatChunk(id, created, "assistant", "", List.of(), false, null, false));
+                out.flush();
             }
             while (true) {
-                Event e = job.next(15_000);
-                if (e == null) {
+                List<Event> batch = job.next(15_000);
+                if (batch.isEmpty()) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8)); // also notices a client that left
                     out.flush();
                     continue;
                 }
-                switch (e) {
-                    case Event.Token t -> {
-                        List<Event.Token> one = List.of(t);
-                        ObjectNode chunk = chat ? responses.chatChunk(id, created, null, t.text(), one, logprobs, null, steps)
-                                : responses.completion(id, created, true, t.text(), one, offset, null, logprobs, null, steps);
-                        if (steps && offset == 0 && !promptSent) {
-                            chunk.set("trace_prompt", promptTokens(job.request.prompt())); // the explorer needs the prompt's tokens once
-                            promptSent = true;
+                for (Event e : batch) { // tokens that came while the last ones were being written go out together
+                    switch (e) {
+                        case Event.Token t -> {
+                            List<Event.Token> one = List.of(t);
+                            ObjectNode chunk = chat ? responses.chatChunk(id, created, null, t.text(), one, logprobs, null, steps)
+                                    : responses.completion(id, created, true, t.text(), one, offset, null, logprobs, null, steps);
+                            if (steps && offset == 0 && !promptSent) {
+                                chunk.set("trace_prompt", promptTokens(job.request.prompt())); // the explorer needs the prompt's tokens once
+                                promptSent = true;
+                            }
+                            write(out, chunk);
+                            offset += t.text().length();
                         }
-                        send(out, chunk);
-                        offset += t.text().length();
-                    }
-                    case Event.Done d -> {
-                        String tail = d.trailingText();
-                        send(out, chat ? responses.chatChunk(id, created, null, tail.isEmpty() ? null : tail, List.of(), false, d.finishReason(), false)
-                                : responses.completion(id, created, true, tail, List.of(), offset, d.finishReason(), logprobs, null, false));
-                        if (job.request.includeUsage()) {
-                            send(out, responses.usageChunk(id, created, chat ? "chat.completion.chunk" : "text_completion", d));
+                        case Event.Done d -> {
+                            String tail = d.trailingText();
+                            write(out, chat ? responses.chatChunk(id, created, null, tail.isEmpty() ? null : tail, List.of(), false, d.finishReason(), false)
+                                    : responses.completion(id, created, true, tail, List.of(), offset, d.finishReason(), logprobs, null, false));
+                            if (job.request.includeUsage()) {
+                                write(out, responses.usageChunk(id, created, chat ? "chat.completion.chunk" : "text_completion", d));
+                            }
+                            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                            out.flush();
+                            return;
                         }
-                        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                        out.flush();
-                        return;
-                    }
-                    case Event.Failed f -> {
-                        send(out, responses.error(new ApiError(500, "server_error", null, null, "generation failed: " + f.message())));
-                        return;
+                        case Event.Failed f -> {
+                            write(out, responses.error(new ApiError(500, "server_error", null, null, "generation failed: " + f.message())));
+                            out.flush();
+                            return;
+                        }
                     }
                 }
+                out.flush();
             }
         } catch (IOException clientGone) {
             job.cancelled = true; // the engine frees the slot at its next step
@@ -229,9 +232,9 @@ public final class LucidServer implements AutoCloseable {
         return array;
     }
 
-    private void send(OutputStream out, JsonNode chunk) throws IOException {
+    /** One server-sent event; the caller flushes. */
+    private void write(OutputStream out, JsonNode chunk) throws IOException {
         out.write(("data: " + responses.write(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     private static String firstLine(String s) {

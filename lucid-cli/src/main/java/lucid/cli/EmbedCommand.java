@@ -62,7 +62,7 @@ final class EmbedCommand extends LucidCommand {
                 }
                 StringBuilder pieces = new StringBuilder();
                 for (int id : ids) {
-                    pieces.append(pieces.isEmpty() ? "" : " + ").append('"').append(DisplayWidth.visible(model.tokenizer().piece(id))).append('"');
+                    pieces.append(pieces.isEmpty() ? "" : " + ").append('"').append(DisplayWidth.visible(model.tokenizer().displayPiece(id))).append('"');
                 }
                 console.err().printf("lucid: %s = %s%n", words.get(i), ids.length == 1 ? pieces : "mean of " + pieces);
             }

@@ -1,17 +1,18 @@
 package lucid.cli;
 
 import lucid.tokenizer.Tokenizer;
+import lucid.tokenizer.Utf8StreamDecoder;
 import lucid.trace.Trace;
 
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * The step table of {@code lucid explain}: per generated token, the text so far, where the new
  * token's query looked, and the model's top candidates (the chosen one in brackets). Columns
- * share the terminal's width; CJK text is measured in display columns.
+ * share the terminal's width; CJK text is measured in display columns. A token that holds part of
+ * a character shows as its bytes ({@code <0xE4>}), and the text so far shows that character once
+ * its last byte has come.
  */
 final class StepTable {
     private final Tokenizer tokenizer;
@@ -30,12 +31,14 @@ final class StepTable {
         int candidatesWidth = rest - textWidth - focusWidth;
         out.println(DisplayWidth.fitEnd("step", stepWidth) + " | " + DisplayWidth.fitEnd("text so far", textWidth) + " | "
                 + DisplayWidth.fitEnd("attention focus", focusWidth) + " | top candidates");
-        List<Integer> ids = new ArrayList<>();
+        // The text as it would stream: a character whose bytes are not all there yet waits for them.
+        Utf8StreamDecoder stream = new Utf8StreamDecoder(tokenizer, true);
+        StringBuilder text = new StringBuilder();
         for (int id : promptIds) {
-            ids.add(id);
+            text.append(stream.feed(id));
         }
         for (Trace.Step step : trace.steps()) {
-            String textSoFar = DisplayWidth.visible(tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray()));
+            String textSoFar = DisplayWidth.visible(text.toString());
             String row = DisplayWidth.fitEnd(Integer.toString(step.index() + 1), stepWidth) + " | "
                     + DisplayWidth.fitStart(textSoFar, textWidth) + " | "
                     + DisplayWidth.fitEnd(focus(step), focusWidth) + " | "
@@ -44,7 +47,7 @@ final class StepTable {
             if (lens && step.lens() != null) {
                 out.println(" ".repeat(stepWidth) + " | " + DisplayWidth.fitEnd("lens: " + lensLine(step), width - stepWidth - 3).stripTrailing());
             }
-            ids.add(step.token().id());
+            text.append(stream.feed(step.token().id()));
         }
     }
 

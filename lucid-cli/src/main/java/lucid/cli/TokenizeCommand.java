@@ -2,7 +2,6 @@ package lucid.cli;
 
 import lucid.gguf.GgufFile;
 import lucid.model.ModelLocator;
-import lucid.tokenizer.TokenType;
 import lucid.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,12 +54,9 @@ final class TokenizeCommand extends LucidCommand {
         return 0;
     }
 
-    /** A byte token shows as its name (e.g. {@code <0xE4>}): alone it is not a character. */
+    /** A piece of a character shows as its bytes (e.g. {@code <0xE4>}): alone it is not a character. */
     static String displayPiece(Tokenizer tokenizer, int id) {
-        if (tokenizer.vocabulary().type(id) == TokenType.BYTE) {
-            return tokenizer.vocabulary().text(id);
-        }
-        return escape(tokenizer.piece(id));
+        return escape(tokenizer.displayPiece(id));
     }
 
     /** Control characters shown as escapes, so each piece stays on its line. */

@@ -3,7 +3,6 @@ package lucid.eval;
 import lucid.LucidException;
 import lucid.generate.Session;
 import lucid.model.Model;
-import lucid.tokenizer.TokenType;
 import lucid.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -67,13 +66,9 @@ public final class ContinuationScore {
         double[] cumulative = {0};
         session.setObserver(new NextTokenScorer(sequence, context.length - 1, s -> {
             cumulative[0] += s.logprob();
-            scored.add(new ScoredToken(s.token(), display(tokenizer, s.token()), Math.exp(s.logprob()), s.logprob(), s.rank(), cumulative[0]));
+            scored.add(new ScoredToken(s.token(), tokenizer.displayPiece(s.token()), Math.exp(s.logprob()), s.logprob(), s.rank(), cumulative[0]));
         }, null));
         session.evaluate(sequence);
         return new Result(Arrays.copyOf(sequence, context.length), scored, cumulative[0]);
-    }
-
-    private static String display(Tokenizer tokenizer, int id) {
-        return tokenizer.vocabulary().type(id) == TokenType.BYTE ? tokenizer.vocabulary().text(id) : tokenizer.piece(id);
     }
 }

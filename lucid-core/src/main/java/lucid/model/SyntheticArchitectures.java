@@ -8,9 +8,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * Small random-weight models of every family Lucid runs, with the metadata keys and tensor names
@@ -71,14 +74,47 @@ public final class SyntheticArchitectures {
     /** Sliding window of the windowed test models, short so that 64 generated tokens run far past it. */
     public static final int WINDOW = 8;
 
+    /**
+     * A vocabulary of one's own and a path through it that the model is built to follow, for tests
+     * that need a chosen greedy continuation (say, tokens that split characters).
+     *
+     * @param vocabulary writes the {@code tokenizer.ggml.*} keys: {@link Spec#vocab} tokens, ids 0..2
+     *                   being control tokens (such as unknown, BOS and EOS), as in the default vocabulary
+     * @param path       distinct token ids: each leads to the next and the last back to the first;
+     *                   control tokens 0..2 that are not on it lead to its first, and the other tokens
+     *                   form a random cycle of their own. A token's successor depends on that token
+     *                   alone, which is why a token can appear on the path only once.
+     */
+    public record Planted(Consumer<GgufWriter> vocabulary, int[] path) {
+        public Planted {
+            path = path.clone();
+            if (path.length < 2 || Arrays.stream(path).distinct().count() != path.length) {
+                throw new IllegalArgumentException("a planted path needs two or more distinct tokens: " + Arrays.toString(path));
+            }
+        }
+
+        @Override
+        public int[] path() {
+            return path.clone();
+        }
+    }
+
     /** Writes model {@code name} (a key of {@link #SPECS}) to {@code file}. */
     public static Path write(Path file, String name, long seed) {
         Spec spec = SPECS.get(name);
         if (spec == null) {
             throw new IllegalArgumentException("no synthetic architecture \"" + name + "\"; known: " + SPECS.keySet());
         }
+        return write(file, spec, seed, null);
+    }
+
+    /** Writes a model of {@code spec} with the default vocabulary and a random cycle, or with {@code planted} (null: none). */
+    public static Path write(Path file, Spec spec, long seed, Planted planted) {
+        if (planted != null && Arrays.stream(planted.path()).anyMatch(t -> t < 0 || t >= spec.vocab())) {
+            throw new IllegalArgumentException("the planted path leaves the vocabulary of " + spec.vocab() + ": " + Arrays.toString(planted.path()));
+        }
         GgufWriter w = new GgufWriter();
-        new Builder(spec, seed, w).build();
+        new Builder(spec, seed, w, planted).build();
         w.write(file);
         return file;
     }
@@ -100,6 +136,8 @@ public final class SyntheticArchitectures {
         private final SplittableRandom random;
         private final GgufWriter w;
         private final String p;
+        /** The chosen vocabulary and path, or null. */
+        private final Planted planted;
         /** Token embeddings (vocab × dim), unit RMS per row. */
         private final float[] embedding;
         /** successor[t]: the token the model is built to predict after t. */
@@ -111,15 +149,16 @@ public final class SyntheticArchitectures {
         /** Scale of each random sublayer's output: 1/√(2·layers), as for trained residual branches. */
         private final double branch;
 
-        Builder(Spec s, long seed, GgufWriter w) {
+        Builder(Spec s, long seed, GgufWriter w, Planted planted) {
             this.s = s;
+            this.planted = planted;
             this.o = s.options();
             // each model its own stream (and successor cycle), from the seed and its name
             this.random = new SplittableRandom(seed * 1_000_003L + s.name().hashCode());
             this.w = w;
             this.p = s.architecture() + ".";
             this.embedding = uniform(s.vocab() * s.dim(), 1.0);
-            this.successor = successors();
+            this.successor = planted == null ? successors() : successorsAlong(planted.path());
             this.peak = Math.log(s.vocab()) + 4;
             this.embeddingScale = o.scaledEmbedding() ? Math.sqrt(s.dim()) : 1;
             this.branch = 1 / Math.sqrt(2.0 * s.layers());
@@ -148,9 +187,39 @@ public final class SyntheticArchitectures {
             return next;
         }
 
+        /** The planted path as a cycle; control tokens 0..2 off it lead to its start, the rest form a random cycle. */
+        private int[] successorsAlong(int[] path) {
+            int[] next = new int[s.vocab()];
+            boolean[] onPath = new boolean[s.vocab()];
+            for (int i = 0; i < path.length; i++) {
+                next[path[i]] = path[(i + 1) % path.length];
+                onPath[path[i]] = true;
+            }
+            int[] rest = IntStream.range(3, s.vocab()).filter(t -> !onPath[t]).toArray();
+            for (int i = rest.length - 1; i > 0; i--) { // Fisher-Yates, then the shuffled order closed into a cycle
+                int j = random.nextInt(i + 1);
+                int t = rest[i];
+                rest[i] = rest[j];
+                rest[j] = t;
+            }
+            for (int i = 0; i < rest.length; i++) {
+                next[rest[i]] = rest[(i + 1) % rest.length];
+            }
+            for (int c = 0; c < 3; c++) {
+                if (!onPath[c]) {
+                    next[c] = path[0];
+                }
+            }
+            return next;
+        }
+
         void build() {
             metadata();
-            SyntheticModels.vocabulary(w, s.vocab());
+            if (planted == null) {
+                SyntheticModels.vocabulary(w, s.vocab());
+            } else {
+                planted.vocabulary().accept(w);
+            }
             tensor("token_embd.weight", embedding, s.dim(), s.vocab());
             if (o.positionEmbedding()) {
                 tensor("position_embd.weight", uniform(s.context() * s.dim(), 0.3), s.dim(), s.context());

@@ -108,4 +108,19 @@ public interface Tokenizer {
     default String piece(int id) {
         return new String(pieceBytes(id), StandardCharsets.UTF_8);
     }
+
+    /**
+     * The token as text for people, never with U+FFFD for a piece of a character: a byte token
+     * (SentencePiece byte fallback) by its name, e.g. {@code <0xE4>}, even when its byte is a whole
+     * character; in other tokens each byte that is not part of a whole UTF-8 character is written
+     * the same way, so the byte-level token of the bytes BA E8 83 (the end of 智 and the start
+     * of 能) shows as {@code <0xBA><0xE8><0x83>} and {@code " 人"} as itself.
+     */
+    default String displayPiece(int id) {
+        Vocabulary v = vocabulary();
+        if (id >= 0 && id < v.size() && v.type(id) == TokenType.BYTE) {
+            return v.text(id);
+        }
+        return Utf8StreamDecoder.escapeBrokenCharacters(pieceBytes(id));
+    }
 }

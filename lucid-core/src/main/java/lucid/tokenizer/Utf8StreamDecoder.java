@@ -3,6 +3,7 @@ package lucid.tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
@@ -62,6 +63,24 @@ public final class Utf8StreamDecoder {
         String text = decode(true);
         utf8.reset();
         return text;
+    }
+
+    /**
+     * {@code bytes} as text, with each byte that is not part of a whole UTF-8 character written as
+     * {@code <0xNN>} (the name SentencePiece gives byte tokens) instead of U+FFFD: for showing
+     * pieces of characters, as {@link Tokenizer#displayPiece} does.
+     */
+    static String escapeBrokenCharacters(byte[] bytes) {
+        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder(); // reports bad input instead of replacing it
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(6 * bytes.length); // at most one escape of 6 chars per byte
+        for (CoderResult r = strict.decode(in, out, true); !r.isUnderflow(); r = strict.decode(in, out, true)) {
+            for (int i = 0; i < r.length(); i++) {
+                out.put(String.format("<0x%02X>", in.get() & 0xFF));
+            }
+        }
+        strict.flush(out);
+        return out.flip().toString();
     }
 
     private String decode(boolean endOfInput) {

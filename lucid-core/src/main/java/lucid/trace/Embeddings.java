@@ -85,7 +85,7 @@ public final class Embeddings {
         }
         List<Neighbour> out = new ArrayList<>(filled);
         for (int i = 0; i < filled; i++) {
-            out.add(new Neighbour(best[i], model.tokenizer().piece(best[i]), bestCos[i]));
+            out.add(new Neighbour(best[i], model.tokenizer().displayPiece(best[i]), bestCos[i]));
         }
         return out;
     }

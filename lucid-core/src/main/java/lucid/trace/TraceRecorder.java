@@ -5,7 +5,6 @@ import lucid.model.Model;
 import lucid.model.ModelConfig;
 import lucid.sampling.Candidates;
 import lucid.sampling.SamplerSettings;
-import lucid.tokenizer.TokenType;
 import lucid.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -171,12 +170,9 @@ public final class TraceRecorder implements GenerationObserver {
         return new Trace.Candidate(id, display(id), stats.prob(id), stats.logprob(id));
     }
 
-    /** A token as text for people: byte tokens by name (alone they are not characters). */
+    /** A token as text for people: pieces of characters as their bytes, e.g. {@code <0xE4>} (see {@link lucid.tokenizer.Tokenizer#displayPiece}). */
     String display(int id) {
-        if (id >= 0 && id < tokenizer.vocabulary().size() && tokenizer.vocabulary().type(id) == TokenType.BYTE) {
-            return tokenizer.vocabulary().text(id);
-        }
-        return tokenizer.piece(id);
+        return tokenizer.displayPiece(id);
     }
 
     /** The most recent step, or null before the first choice (cheaper than {@link #trace()} per token). */

@@ -86,6 +86,36 @@ class Utf8StreamDecoderTest {
         }
     }
 
+    @Test
+    void bytesThatAreNotWholeCharactersAreShownByValue() {
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(bytes(0xE4, 0xBA, 0xBA, 0x20, 0x41))).isEqualTo("人 A");
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(bytes(0xE6, 0x99))).isEqualTo("<0xE6><0x99>");
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(bytes(0xBA, 0xE8, 0x83))).isEqualTo("<0xBA><0xE8><0x83>");
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(bytes(0xE7, 0x9A, 0x84, 0xF0))).isEqualTo("的<0xF0>");
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(bytes(0xF0, 0x9F, 0xA4, 0x96))).isEqualTo("🤖");
+        // never valid: FF, an overlong NUL, an encoded surrogate
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(bytes(0xFF, 0xC0, 0x80, 0xED, 0xA0, 0x80)))
+                .isEqualTo("<0xFF><0xC0><0x80><0xED><0xA0><0x80>");
+        assertThat(Utf8StreamDecoder.escapeBrokenCharacters(new byte[0])).isEmpty();
+    }
+
+    @Test
+    void byteTokensAreShownByNameAndOtherPiecesAsText() {
+        Vocabulary vocab = stories.vocabulary();
+        assertThat(stories.displayPiece(vocab.id("<0xE4>"))).isEqualTo("<0xE4>");
+        assertThat(stories.displayPiece(vocab.id("<0x0A>"))).isEqualTo("<0x0A>");
+        assertThat(stories.displayPiece(vocab.id("▁Once"))).isEqualTo(" Once");
+        assertThat(stories.displayPiece(vocab.bosId())).isEqualTo("<s>");
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+
     private static boolean hasUnpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -220,14 +220,13 @@ public final class LucidServer implements AutoCloseable {
         }
     }
 
-    /** The prompt's tokens as the trace shows them: [{id, text}], byte tokens by name. */
+    /** The prompt's tokens as the trace shows them: [{id, text}], pieces of characters as their bytes ({@code <0xE4>}). */
     private JsonNode promptTokens(int[] ids) {
         var array = TraceJson.mapper().createArrayNode();
-        var vocabulary = model.tokenizer().vocabulary();
         for (int id : ids) {
             ObjectNode t = array.addObject();
             t.put("id", id);
-            t.put("text", vocabulary.type(id) == lucid.tokenizer.TokenType.BYTE ? vocabulary.text(id) : model.tokenizer().piece(id));
+            t.put("text", model.tokenizer().displayPiece(id));
         }
         return array;
     }

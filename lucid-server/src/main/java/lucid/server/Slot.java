@@ -3,7 +3,6 @@ package lucid.server;
 import lucid.generate.Session;
 import lucid.model.Model;
 import lucid.sampling.SamplerChain;
-import lucid.tokenizer.TokenType;
 import lucid.tokenizer.Utf8StreamDecoder;
 import lucid.trace.LogitStats;
 import lucid.trace.TraceRecorder;
@@ -128,9 +127,9 @@ final class Slot {
         return new Event.Token(token, text, tokenText, bytes, logprob, alternatives, r.recorder == null ? null : r.recorder.lastStep());
     }
 
+    /** The token's text for logprobs: pieces of characters as {@code <0xNN>} (their bytes go in "bytes"). */
     private String display(int id) {
-        var v = model.tokenizer().vocabulary();
-        return v.type(id) == TokenType.BYTE ? v.text(id) : model.tokenizer().piece(id);
+        return model.tokenizer().displayPiece(id);
     }
 
     /** Ends the request: flushes held-back text and reports the end (or the failure). */

@@ -104,6 +104,10 @@ class ExplainCommandTest {
             assertThat(browser.eval("document.getElementById('step-title').textContent").asText()).startsWith("Step 4: chose");
             browser.eval("document.querySelector('#heatmap rect[data-layer=\"2\"][data-head=\"5\"]').dispatchEvent(new Event('click'))");
             assertThat(browser.eval("document.getElementById('positions').textContent").asText()).contains("layer 2, head 5");
+            // pieces of characters (as the trace names their bytes) are grouped back into characters
+            assertThat(browser.eval("groupTokens(['<0xE6><0x99>', '<0xBA><0xE8>', '<0x83><0xBD>', 'x', '的<0xF0>', '<0x9F><0xA4>', '<0x96>']"
+                    + ".map(text => ({text}))).map(g => g.text + ':' + g.items.length).join('|')").asText())
+                    .isEqualTo("智能:3|x:1|的🤖:3");
             browser.screenshot(Path.of("target", "browser", "explain-report.png"));
             assertThat(browser.errors()).isEmpty();
         }

@@ -60,6 +60,12 @@ class ExplorerBrowserTest {
             browser.eval("document.getElementById('generate').click()");
             waitFor(browser, "document.querySelectorAll('[data-branch=\"0\"] tr.step').length === 3");
             assertThat(browser.eval("document.querySelector('[data-branch=\"0\"] tr.step .text').textContent").asText()).contains("人工智能是");
+            // byte-fallback and byte-level pieces of characters, as the server names them, joined back
+            assertThat(browser.eval("joinTexts(['<0xE4>', '<0xBA>', '<0xBA>', '工'])").asText()).isEqualTo("人工");
+            assertThat(browser.eval("joinTexts(['<0xE6><0x99>', '<0xBA><0xE8>', '<0x83><0xBD>', '的<0xF0>', '<0x9F><0xA4>', '<0x96>'])").asText())
+                    .isEqualTo("智能的🤖");
+            assertThat(browser.eval("joinTexts(['a<0xFF>', 'b', 'c', 'd', 'e'])").asText()).as("never a character: the bytes stay visible")
+                    .isEqualTo("a<0xFF>bcde");
             assertThat(browser.errors()).isEmpty();
         }
     }

@@ -18,19 +18,33 @@ const pct = p => (p >= 0.995 ? "1.00" : p.toFixed(2));
 const show = t => t.replace(/\n/g, "⏎").replace(/\t/g, "→");
 const heat = w => `hsl(220, 80%, ${Math.round(97 - 60 * Math.min(1, Math.max(0, w)))}%)`;
 
-// Byte-fallback tokens ("<0xE4>") that together spell a character are shown as that character.
-const BYTE = /^<0x([0-9A-Fa-f]{2})>$/;
+// Tokens that hold part of a character show those bytes as "<0xE4>" (byte-fallback tokens, or
+// byte-level tokens such as "的<0xF0>"); consecutive ones that together spell characters are
+// shown as those characters.
+const ESCAPE = /<0x([0-9A-Fa-f]{2})>/g;
+const hasEscape = t => t.search(ESCAPE) >= 0;
+function bytesOf(text) {
+  const utf8 = new TextEncoder(), out = [];
+  let last = 0;
+  for (const m of text.matchAll(ESCAPE)) {
+    out.push(...utf8.encode(text.slice(last, m.index)), parseInt(m[1], 16));
+    last = m.index + m[0].length;
+  }
+  out.push(...utf8.encode(text.slice(last)));
+  return out;
+}
 function joinTexts(texts) {
   let out = "", pending = [];
   const utf8 = new TextDecoder("utf-8", { fatal: true });
+  const flush = () => { out += pending.join(""); pending = []; };
   for (const t of texts) {
-    const m = BYTE.exec(t);
-    if (!m) { out += pending.map(p => p.text).join("") + t; pending = []; continue; }
-    pending.push({ text: t, byte: parseInt(m[1], 16) });
-    try { out += utf8.decode(new Uint8Array(pending.map(p => p.byte))); pending = []; }
-    catch (e) { if (pending.length >= 4) { out += pending.map(p => p.text).join(""); pending = []; } }
+    if (!pending.length && !hasEscape(t)) { out += t; continue; }
+    pending.push(t);
+    try { out += utf8.decode(new Uint8Array(pending.flatMap(bytesOf))); pending = []; }
+    catch (e) { if (pending.length >= 4) flush(); } // never a valid character: show the bytes
   }
-  return out + pending.map(p => p.text).join("");
+  flush();
+  return out;
 }
 
 let branches = [];      // {id, promptTokens: [{id,text}], steps: [...], table, title}
@@ -145,7 +159,7 @@ function addStep(branch, step) {
   };
   before.forEach((t, i) => {
     run.push(t.text); runWeight += weights[i] || 0;
-    if (!BYTE.test(t.text)) flush();
+    if (run.length >= 4 || !hasEscape(joinTexts(run))) flush(); // a span per whole character
   });
   flush();
   const chosen = el("span", { class: "tok chosen" }, show(joinTexts([step.token.text])));

@@ -306,5 +306,4 @@ public final class SafetensorsFile implements AutoCloseable {
         String s = String.valueOf(message).replaceAll("\\s+", " ").strip();
         return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
-
 }

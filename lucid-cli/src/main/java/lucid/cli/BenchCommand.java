@@ -34,7 +34,7 @@ import java.util.Map;
                 "--synthetic writes a random-weight model of a named shape (" + "tiny, small, llama-1b, llama-7b" + ")",
                 "with Lucid's own GGUF writer into ~/.cache/lucid/synthetic and benchmarks it."})
 final class BenchCommand extends LucidCommand {
-    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "a .gguf file or a model name")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "a .gguf file, a Hugging Face model folder or a model name")
     String model;
 
     @Option(names = "--synthetic", paramLabel = "SHAPE:TYPE", description = "benchmark a random-weight model, e.g. llama-1b:q8_0")

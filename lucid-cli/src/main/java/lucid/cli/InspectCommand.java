@@ -7,7 +7,10 @@ import lucid.gguf.GgufArray;
 import lucid.gguf.GgufFile;
 import lucid.gguf.GgufMetadata;
 import lucid.gguf.GgufValueType;
+import lucid.gguf.ModelFile;
 import lucid.gguf.TensorInfo;
+import lucid.huggingface.HuggingFaceFolder;
+import lucid.model.Model;
 import lucid.model.ModelConfig;
 import lucid.model.ModelLocator;
 import lucid.tensor.GgmlType;
@@ -22,20 +25,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code lucid inspect}: what is in a GGUF file. */
+/** {@code lucid inspect}: what is in a GGUF file or a Hugging Face folder. */
 @Command(name = "inspect",
         mixinStandardHelpOptions = true,
-        header = "Metadata, tensors and architecture of a GGUF file.",
-        description = "Show a model file's metadata, tensors (name, type, shape), parameter count and architecture.",
+        header = "Metadata, tensors and architecture of a GGUF file or a Hugging Face folder.",
+        description = {"Show a model file's metadata, tensors (name, type, shape), parameter count and architecture.",
+                "A Hugging Face folder is shown as Lucid reads it: config.json as GGUF metadata keys, tensors by llama.cpp's names."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  lucid inspect ../shared/models/stories260K.gguf",
+                "  lucid inspect ./SmolLM2-135M/",
                 "  lucid inspect stories260K --json | jq .architecture"})
 final class InspectCommand extends LucidCommand {
     /** Arrays longer than this are summarised (first elements and the length). */
     private static final int ARRAY_PREVIEW = 16;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a .gguf file or a model name")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a .gguf file, a Hugging Face model folder or a model name")
     String model;
 
     @Option(names = "--json", description = "print JSON instead of text")
@@ -43,7 +48,7 @@ final class InspectCommand extends LucidCommand {
 
     @Override
     public Integer call() throws Exception {
-        try (GgufFile file = GgufFile.open(ModelLocator.fromEnvironment().resolve(model), GgufFile.Loading.MMAP)) {
+        try (ModelFile file = Model.openFile(ModelLocator.fromEnvironment().resolve(model), GgufFile.Loading.MMAP)) {
             Summary summary = Summary.of(file);
             if (json) {
                 ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -57,7 +62,7 @@ final class InspectCommand extends LucidCommand {
 
     /** Totals over the tensors, and the architecture if Lucid can run it. */
     record Summary(long parameters, long tensorBytes, Map<GgmlType, Integer> tensorsByType, ModelConfig config, String configProblem) {
-        static Summary of(GgufFile file) {
+        static Summary of(ModelFile file) {
             long parameters = 0;
             long bytes = 0;
             Map<GgmlType, Integer> byType = new EnumMap<>(GgmlType.class);
@@ -81,9 +86,14 @@ final class InspectCommand extends LucidCommand {
         }
     }
 
-    private static void printText(GgufFile file, Summary s, PrintStream out) {
-        out.printf("file:         %s (%s, GGUF v%d, alignment %d, data at byte %d)%n", file.path(), bytes(file.fileSize()),
-                file.version(), file.alignment(), file.dataOffset());
+    private static void printText(ModelFile file, Summary s, PrintStream out) {
+        switch (file) {
+            case GgufFile g -> out.printf("file:         %s (%s, GGUF v%d, alignment %d, data at byte %d)%n", g.path(), bytes(g.fileSize()),
+                    g.version(), g.alignment(), g.dataOffset());
+            case HuggingFaceFolder f -> out.printf("folder:       %s (%s, Hugging Face %s, %d safetensors file%s)%n", f.path(),
+                    bytes(f.fileSize()), f.architecture(), f.weightFiles().size(), f.weightFiles().size() == 1 ? "" : "s");
+            default -> out.printf("file:         %s (%s)%n", file.path(), bytes(file.fileSize()));
+        }
         out.printf("parameters:   %s in %d tensors (%s)%n", count(s.parameters), file.tensorInfos().size(), typeCounts(s.tensorsByType));
         if (s.config != null) {
             ModelConfig c = s.config;
@@ -148,13 +158,19 @@ final class InspectCommand extends LucidCommand {
         return e.type().name();
     }
 
-    private static Map<String, Object> toJson(GgufFile file, Summary s) {
+    private static Map<String, Object> toJson(ModelFile file, Summary s) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("file", file.path().toString());
         root.put("file_size", file.fileSize());
-        root.put("gguf_version", file.version());
-        root.put("alignment", file.alignment());
-        root.put("data_offset", file.dataOffset());
+        if (file instanceof GgufFile g) {
+            root.put("gguf_version", g.version());
+            root.put("alignment", g.alignment());
+            root.put("data_offset", g.dataOffset());
+        } else if (file instanceof HuggingFaceFolder f) {
+            root.put("format", "huggingface");
+            root.put("hf_architecture", f.architecture());
+            root.put("weight_files", f.weightFiles().stream().map(p -> p.getFileName().toString()).toList());
+        }
         root.put("parameters", s.parameters);
         Map<String, Object> arch = new LinkedHashMap<>();
         if (s.config != null) {

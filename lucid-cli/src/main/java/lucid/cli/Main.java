@@ -31,9 +31,10 @@ import java.nio.charset.StandardCharsets;
                 "  lucid explain -m stories260K -p \"Once upon a time\" -n 8",
                 "  lucid tokenize -m stories260K \"Lily and Tom\"",
                 "  lucid inspect ../shared/models/stories260K.gguf",
+                "  lucid run -m ./SmolLM2-135M/ -p \"Once upon a time\"",
                 "",
-                "MODEL is a .gguf file, or a name looked up in the folders of LUCID_MODELS (colon-separated)",
-                "and then in ~/.cache/lucid/models."})
+                "MODEL is a .gguf file, a Hugging Face model folder (config.json, *.safetensors, tokenizer.json),",
+                "or a name looked up in the folders of LUCID_MODELS (colon-separated) and then in ~/.cache/lucid/models."})
 public final class Main {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;

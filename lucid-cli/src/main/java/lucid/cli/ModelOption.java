@@ -9,7 +9,7 @@ import java.nio.file.Path;
 /** The -m MODEL and loading options shared by commands that run a model. */
 final class ModelOption {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "a .gguf file, or a model name looked up in LUCID_MODELS and ~/.cache/lucid/models")
+            description = "a .gguf file, a Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or a model name looked up in LUCID_MODELS and ~/.cache/lucid/models")
     String model;
 
     @Option(names = "--mmap", negatable = true, defaultValue = "false", fallbackValue = "true",

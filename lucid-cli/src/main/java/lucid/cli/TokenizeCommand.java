@@ -1,6 +1,8 @@
 package lucid.cli;
 
 import lucid.gguf.GgufFile;
+import lucid.gguf.ModelFile;
+import lucid.model.Model;
 import lucid.model.ModelLocator;
 import lucid.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -21,7 +23,7 @@ import java.util.StringJoiner;
                 "  lucid tokenize -m ../shared/tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf --no-bos \"Hello world\""})
 final class TokenizeCommand extends LucidCommand {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "a .gguf file (a vocabulary-only file will do), or a model name")
+            description = "a .gguf file (a vocabulary-only file will do), a Hugging Face model folder, or a model name")
     String model;
 
     @Option(names = "--no-bos", description = "do not add the BOS token")
@@ -36,8 +38,8 @@ final class TokenizeCommand extends LucidCommand {
     @Override
     public Integer call() {
         // Only the vocabulary is needed: map the file, read no weights.
-        try (GgufFile file = GgufFile.open(ModelLocator.fromEnvironment().resolve(model), GgufFile.Loading.MMAP)) {
-            Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
+        try (ModelFile file = Model.openFile(ModelLocator.fromEnvironment().resolve(model), GgufFile.Loading.MMAP)) {
+            Tokenizer tokenizer = Model.tokenizer(file);
             int[] ids = tokenizer.encode(text, !noBos);
             if (pieces) {
                 for (int id : ids) {

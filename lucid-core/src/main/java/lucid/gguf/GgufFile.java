@@ -21,14 +21,44 @@ import java.util.Optional;
  * views. The bytes live off the Java heap, either mapped from the file or read into memory
  * allocated for them ({@link Loading}); closing the file releases them.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile implements ModelFile {
 
-    /** How tensor bytes get into memory. */
+    /** How tensor bytes get into memory (for GGUF files and safetensors alike). */
     public enum Loading {
         /** Map the file: instant start, pages come from the page cache on first touch. */
         MMAP,
         /** Read the whole file into off-heap memory: slower start, faster streaming on some machines. */
-        READ
+        READ;
+
+        /** The whole file behind {@code channel}, mapped or read into memory that {@code arena} owns. */
+        public MemorySegment bytesOf(FileChannel channel, Path path, Arena arena) throws IOException {
+            long size = channel.size();
+            return switch (this) {
+                case MMAP -> size == 0 ? MemorySegment.ofArray(new byte[0]) : channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                case READ -> readFully(channel, size, arena, path);
+            };
+        }
+
+        private static MemorySegment readFully(FileChannel channel, long size, Arena arena, Path path) throws IOException {
+            MemorySegment memory;
+            try {
+                memory = arena.allocate(Math.max(size, 1), 64);
+            } catch (OutOfMemoryError e) {
+                throw new LucidException("not enough memory to read " + path + " (" + size / (1 << 20) + " MiB) into memory; try --mmap");
+            }
+            long done = 0;
+            while (done < size) {
+                int chunk = (int) Math.min(size - done, 1 << 30);
+                var buffer = memory.asSlice(done, chunk).asByteBuffer();
+                while (buffer.hasRemaining()) {
+                    if (channel.read(buffer, done + buffer.position()) < 0) {
+                        throw new LucidException(path + " shrank while it was being read");
+                    }
+                }
+                done += chunk;
+            }
+            return memory.asSlice(0, size);
+        }
     }
 
     private final Path path;
@@ -62,11 +92,7 @@ public final class GgufFile implements AutoCloseable {
         }
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            MemorySegment bytes = switch (loading) {
-                case MMAP -> size == 0 ? MemorySegment.ofArray(new byte[0]) : channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                case READ -> readFully(channel, size, arena, path);
-            };
+            MemorySegment bytes = loading.bytesOf(channel, path, arena);
             GgufHeaderParser.Header header = GgufHeaderParser.parse(bytes, path.getFileName().toString());
             return new GgufFile(path, arena, bytes, header, loading);
         } catch (NoSuchFileException e) {
@@ -81,27 +107,7 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    private static MemorySegment readFully(FileChannel channel, long size, Arena arena, Path path) throws IOException {
-        MemorySegment memory;
-        try {
-            memory = arena.allocate(Math.max(size, 1), 64);
-        } catch (OutOfMemoryError e) {
-            throw new LucidException("not enough memory to read " + path + " (" + size / (1 << 20) + " MiB) into memory; try --mmap");
-        }
-        long done = 0;
-        while (done < size) {
-            int chunk = (int) Math.min(size - done, 1 << 30);
-            var buffer = memory.asSlice(done, chunk).asByteBuffer();
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, done + buffer.position()) < 0) {
-                    throw new LucidException(path + " shrank while it was being read");
-                }
-            }
-            done += chunk;
-        }
-        return memory.asSlice(0, size);
-    }
-
+    @Override
     public Path path() {
         return path;
     }
@@ -114,6 +120,7 @@ public final class GgufFile implements AutoCloseable {
         return header.version();
     }
 
+    @Override
     public GgufMetadata metadata() {
         return header.metadata();
     }
@@ -127,10 +134,12 @@ public final class GgufFile implements AutoCloseable {
         return header.dataOffset();
     }
 
+    @Override
     public long fileSize() {
         return bytes.byteSize();
     }
 
+    @Override
     public List<TensorInfo> tensorInfos() {
         return header.tensors();
     }
@@ -139,11 +148,13 @@ public final class GgufFile implements AutoCloseable {
         return Optional.ofNullable(tensorsByName.get(name));
     }
 
+    @Override
     public boolean hasTensor(String name) {
         return tensorsByName.containsKey(name);
     }
 
     /** The named tensor as a view of the file's bytes, or empty if the file has none by that name. */
+    @Override
     public Optional<Tensor> tensor(String name) {
         TensorInfo info = tensorsByName.get(name);
         if (info == null) {
@@ -151,12 +162,6 @@ public final class GgufFile implements AutoCloseable {
         }
         MemorySegment data = bytes.asSlice(header.dataOffset() + info.offset(), info.byteSize());
         return Optional.of(new Tensor(info.name(), info.type(), info.shape(), data));
-    }
-
-    /** The named tensor, or an error saying the model file lacks it. */
-    public Tensor requireTensor(String name) {
-        return tensor(name).orElseThrow(() -> new LucidException(
-                path.getFileName() + " has no tensor " + name + ", which this architecture needs; the file is incomplete or not the architecture it claims"));
     }
 
     @Override

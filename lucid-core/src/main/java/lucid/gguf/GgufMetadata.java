@@ -25,6 +25,14 @@ public final class GgufMetadata {
         this.entries = Collections.unmodifiableMap(entries);
     }
 
+    /**
+     * Metadata made by a program rather than read from a file (another format translated into
+     * GGUF keys), with values in the representation described above; the order is kept.
+     */
+    public static GgufMetadata of(Map<String, Entry> entries) {
+        return new GgufMetadata(new LinkedHashMap<>(entries));
+    }
+
     public Set<String> keys() {
         return entries.keySet();
     }

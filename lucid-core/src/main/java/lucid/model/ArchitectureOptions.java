@@ -7,7 +7,8 @@ import java.util.Map;
  * How one model family's decoder block differs from Llama's, as options of the one block that
  * {@link Transformer} implements. A family is one of these records plus the tensor names it reads
  * ({@link ModelWeights}); its numbers (soft-caps, windows, rope bases) come from the file's
- * metadata ({@link ModelConfig#fromGguf}).
+ * metadata ({@link ModelConfig#fromGguf}). Llama from a Hugging Face folder runs with NeoX rope:
+ * its Q and K are stored as trained, not permuted for adjacent pairs as in GGUF files.
  *
  * <pre>
  *   family   norm   feed-forward     rope      extras
@@ -47,6 +48,11 @@ public record ArchitectureOptions(
         if (!gated && activation != Activation.GELU) {
             throw new IllegalArgumentException("an ungated feed-forward is GELU's MLP; " + activation + " needs a gate");
         }
+    }
+
+    /** The same options with another rope style (a Hugging Face llama folder rotates halves). */
+    public ArchitectureOptions withRope(RopeStyle style) {
+        return new ArchitectureOptions(norm, activation, gated, style, queryKeyNorm, postNorms, scaledEmbedding, positionEmbedding, alwaysTied);
     }
 
     public enum NormKind { RMS, LAYER }

@@ -1,15 +1,18 @@
 package lucid.model;
 
 import lucid.gguf.GgufFile;
+import lucid.gguf.ModelFile;
+import lucid.huggingface.HuggingFaceFolder;
 import lucid.tokenizer.Tokenizer;
 import lucid.tokenizer.Vocabulary;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A model ready to run: its file, configuration, weights (bound to the file's memory), forward
- * pass and tokenizer. Closing it releases the file's memory.
+ * A model ready to run: its file (a GGUF file or a Hugging Face folder), configuration, weights
+ * (bound to the file's memory), forward pass and tokenizer. Closing it releases the file's memory.
  *
  * {@snippet :
  * try (Model model = Model.load(Path.of("stories260K.gguf"), GgufFile.Loading.READ);
@@ -21,7 +24,7 @@ import java.nio.file.Path;
  * }
  */
 public final class Model implements AutoCloseable {
-    private final GgufFile file;
+    private final ModelFile file;
     private final Arena arena;
     private final ModelConfig config;
     private final Transformer transformer;
@@ -33,7 +36,7 @@ public final class Model implements AutoCloseable {
     private static final java.util.Set<String> END_OF_TURN_TEXTS = java.util.Set.of(
             "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>");
 
-    private Model(GgufFile file, Arena arena, ModelConfig config, Transformer transformer, Tokenizer tokenizer) {
+    private Model(ModelFile file, Arena arena, ModelConfig config, Transformer transformer, Tokenizer tokenizer) {
         this.file = file;
         this.arena = arena;
         this.config = config;
@@ -42,10 +45,15 @@ public final class Model implements AutoCloseable {
         this.endOfGeneration = endOfGeneration(file, tokenizer.vocabulary());
     }
 
-    private static java.util.BitSet endOfGeneration(GgufFile file, Vocabulary v) {
+    private static java.util.BitSet endOfGeneration(ModelFile file, Vocabulary v) {
         java.util.BitSet ends = new java.util.BitSet(v.size());
         if (v.eosId() >= 0) {
             ends.set(v.eosId());
+        }
+        if (file instanceof HuggingFaceFolder folder) {
+            for (int id : folder.endOfGenerationIds(v)) {
+                ends.set(id);
+            }
         }
         for (String key : new String[] {"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
             // absent ids are often stored as 2^32 - 1
@@ -59,14 +67,17 @@ public final class Model implements AutoCloseable {
         return ends;
     }
 
-    /** Opens a GGUF model file; any problem with it is a one-line {@link lucid.LucidException}. */
+    /**
+     * Opens a GGUF model file or a Hugging Face model folder; any problem with it is a one-line
+     * {@link lucid.LucidException}.
+     */
     public static Model load(Path path, GgufFile.Loading loading) {
-        GgufFile file = GgufFile.open(path, loading);
+        ModelFile file = openFile(path, loading);
         Arena arena = Arena.ofShared();
         try {
             ModelConfig config = ModelConfig.fromGguf(file);
             ModelWeights weights = ModelWeights.load(file, config, arena);
-            Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
+            Tokenizer tokenizer = tokenizer(file);
             if (tokenizer.vocabulary().size() > config.vocabularySize()) {
                 throw new lucid.LucidException("the tokenizer has " + tokenizer.vocabulary().size()
                         + " tokens but the model's output has only " + config.vocabularySize());
@@ -79,7 +90,18 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    public GgufFile file() {
+    /** A GGUF file, or a Hugging Face folder when {@code path} is a folder, without building the model. */
+    public static ModelFile openFile(Path path, GgufFile.Loading loading) {
+        return Files.isDirectory(path) ? HuggingFaceFolder.open(path, loading) : GgufFile.open(path, loading);
+    }
+
+    /** The tokenizer a model file describes: GGUF's tokenizer keys, or a folder's tokenizer.json. */
+    public static Tokenizer tokenizer(ModelFile file) {
+        return file instanceof HuggingFaceFolder folder ? folder.tokenizer() : Tokenizer.fromGguf(file.metadata());
+    }
+
+    /** The GGUF file or Hugging Face folder the model was read from, in GGUF's terms. */
+    public ModelFile file() {
         return file;
     }
 
@@ -95,9 +117,10 @@ public final class Model implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The model's name: the file name without {@code .gguf}. */
+    /** The model's name: the file name without {@code .gguf}, or the folder's name. */
     public String name() {
-        String fileName = file.path().getFileName().toString();
+        Path name = file.path().toAbsolutePath().normalize().getFileName();
+        String fileName = name == null ? file.path().toString() : name.toString();
         return fileName.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
     }
 

@@ -1,13 +1,14 @@
 package lucid.model;
 
 import lucid.LucidException;
-import lucid.gguf.GgufFile;
+import lucid.gguf.ModelFile;
 
 import java.util.List;
 
 /**
  * The hyperparameters of a decoder-only transformer, read from GGUF metadata
- * ({@code <arch>.embedding_length} and friends). Shapes used throughout the forward pass:
+ * ({@code <arch>.embedding_length} and friends, which a Hugging Face folder's config.json is
+ * translated into). Shapes used throughout the forward pass:
  * dim = {@link #embeddingLength}, heads × headSize for queries, kvHeads × headSize for keys,
  * kvHeads × valueSize for values, ffn = {@link #feedForwardLength}.
  *
@@ -120,8 +121,11 @@ public record ModelConfig(
         return rope == null ? 0 : rope.dimensions();
     }
 
-    /** Reads the configuration of a model file, checking that Lucid supports its architecture. */
-    public static ModelConfig fromGguf(GgufFile file) {
+    /**
+     * Reads the configuration of a model (a GGUF file, or a Hugging Face folder in GGUF's terms),
+     * checking that Lucid supports its architecture.
+     */
+    public static ModelConfig fromGguf(ModelFile file) {
         return ModelMetadata.read(file);
     }
 }

@@ -1,6 +1,7 @@
 package lucid.model;
 
 import lucid.LucidException;
+import lucid.huggingface.HuggingFaceFolder;
 
 import java.io.File;
 import java.io.IOException;
@@ -13,9 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Finds a model from what the user typed: a path to a {@code .gguf} file, or a name looked up
- * (case-insensitively, by file stem) in the folders of {@code LUCID_MODELS} (colon-separated),
- * then in {@code ~/.cache/lucid/models}.
+ * Finds a model from what the user typed: a path to a {@code .gguf} file or to a Hugging Face
+ * model folder (one with a config.json), or a name looked up (case-insensitively) in the folders
+ * of {@code LUCID_MODELS} (colon-separated), then in {@code ~/.cache/lucid/models}: there
+ * {@code NAME.gguf}, else a model folder {@code NAME/}.
  */
 public final class ModelLocator {
     public static final String ENVIRONMENT_VARIABLE = "LUCID_MODELS";
@@ -49,17 +51,18 @@ public final class ModelLocator {
         return folders;
     }
 
-    /** The model file for {@code spec}, or an error saying where Lucid looked and what to do. */
+    /** The model file or folder for {@code spec}, or an error saying where Lucid looked and what to do. */
     public Path resolve(String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new LucidException("no model given; pass a .gguf file or a model name with -m");
+            throw new LucidException("no model given; pass a .gguf file, a Hugging Face model folder or a model name with -m");
         }
         Path direct = Path.of(spec);
-        if (Files.isRegularFile(direct)) {
+        if (Files.isRegularFile(direct) || HuggingFaceFolder.isModelFolder(direct)) {
             return direct;
         }
         if (Files.isDirectory(direct)) {
-            throw new LucidException(spec + " is a folder; give the path of a .gguf file inside it");
+            throw new LucidException(spec + " is a folder without config.json; give the path of a .gguf file,"
+                    + " or a Hugging Face model folder (config.json, model.safetensors, tokenizer.json)");
         }
         if (spec.contains("/") || spec.contains(File.separator)) {
             throw new LucidException("no such file: " + spec);
@@ -79,24 +82,30 @@ public final class ModelLocator {
         if (hasExtension) {
             throw new LucidException("no such file: " + spec + " (also looked for a model named " + stem + " in " + where + ")");
         }
-        throw new LucidException("model \"" + spec + "\" not found: looked for " + stem + ".gguf in " + where
-                + "; pass the path of a .gguf file with -m, or add its folder to " + ENVIRONMENT_VARIABLE);
+        throw new LucidException("model \"" + spec + "\" not found: looked for " + stem + ".gguf and a model folder " + stem
+                + "/ in " + where + "; pass the path of a .gguf file or a model folder with -m, or add its folder to " + ENVIRONMENT_VARIABLE);
     }
 
+    /** {@code STEM.gguf} in {@code folder}, else a Hugging Face model folder named {@code STEM}. */
     private static Path findByStem(Path folder, String stem) {
         if (!Files.isDirectory(folder)) {
             return null;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.{gguf,GGUF,Gguf}")) {
-            for (Path p : files) {
+        Path modelFolder = null;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            for (Path p : entries) {
                 String name = p.getFileName().toString();
-                if (name.substring(0, name.length() - 5).equalsIgnoreCase(stem) && Files.isRegularFile(p)) {
+                boolean gguf = name.toLowerCase(Locale.ROOT).endsWith(".gguf");
+                if (gguf && name.substring(0, name.length() - 5).equalsIgnoreCase(stem) && Files.isRegularFile(p)) {
                     return p;
+                }
+                if (name.equalsIgnoreCase(stem) && HuggingFaceFolder.isModelFolder(p)) {
+                    modelFolder = p;
                 }
             }
         } catch (IOException e) {
             return null;
         }
-        return null;
+        return modelFolder;
     }
 }

@@ -1,7 +1,7 @@
 package lucid.model;
 
 import lucid.LucidException;
-import lucid.gguf.GgufFile;
+import lucid.gguf.ModelFile;
 import lucid.gguf.GgufMetadata;
 import lucid.gguf.GgufValueType;
 import lucid.tensor.GgmlType;
@@ -17,7 +17,7 @@ import java.util.Optional;
 final class ModelMetadata {
     private ModelMetadata() {}
 
-    static ModelConfig read(GgufFile file) {
+    static ModelConfig read(ModelFile file) {
         GgufMetadata m = file.metadata();
         String arch = m.string("general.architecture").orElseThrow(() -> new LucidException(
                 file.path().getFileName() + " has no general.architecture; it is not a model file Lucid can run"));
@@ -26,6 +26,7 @@ final class ModelMetadata {
             throw new LucidException("architecture \"" + arch + "\" is not supported yet (Lucid runs: "
                     + String.join(", ", ModelConfig.SUPPORTED_ARCHITECTURES) + ")");
         }
+        options = withStoredRopeStyle(m, options);
         String p = arch + ".";
         int dim = m.requireInt(p + "embedding_length");
         int layers = m.requireInt(p + "block_count");
@@ -144,6 +145,23 @@ final class ModelMetadata {
             case "gemma3" -> RopeConfig.plain(global.dimensions(), m.doubleValue(p + "rope.freq_base_swa").orElse(10000.0));
             default -> global;
         };
+    }
+
+    /**
+     * The family's rope style, unless the model says its Q and K are laid out for another
+     * ({@link ModelFile#ROPE_STYLE_KEY}: a Hugging Face llama folder, which rotates halves).
+     */
+    private static ArchitectureOptions withStoredRopeStyle(GgufMetadata m, ArchitectureOptions options) {
+        Optional<String> style = m.string(ModelFile.ROPE_STYLE_KEY);
+        if (style.isEmpty() || options.rope() == ArchitectureOptions.RopeStyle.NONE) {
+            return options;
+        }
+        return options.withRope(switch (style.get()) {
+            case "neox" -> ArchitectureOptions.RopeStyle.NEOX;
+            case "adjacent" -> ArchitectureOptions.RopeStyle.ADJACENT;
+            default -> throw new LucidException("metadata " + ModelFile.ROPE_STYLE_KEY + " = \"" + style.get()
+                    + "\" is not a rope style (neox or adjacent)");
+        });
     }
 
     /** Per-layer arrays (as some architectures store head counts) are not supported. */

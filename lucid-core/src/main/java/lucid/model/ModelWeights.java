@@ -1,7 +1,7 @@
 package lucid.model;
 
 import lucid.LucidException;
-import lucid.gguf.GgufFile;
+import lucid.gguf.ModelFile;
 import lucid.tensor.GgmlType;
 import lucid.tensor.Tensor;
 import lucid.tensor.WeightFormat;
@@ -33,7 +33,7 @@ public record ModelWeights(WeightMatrix tokenEmbedding, WeightMatrix positionEmb
      * ({@code LLM_TENSOR_NAMES}). Q, K and V may be separate or one fused {@code attn_qkv} (as
      * llama.cpp accepts for every family); biases are used where the file has them.
      */
-    public static ModelWeights load(GgufFile file, ModelConfig c, Arena arena) {
+    public static ModelWeights load(ModelFile file, ModelConfig c, Arena arena) {
         ArchitectureOptions o = c.options();
         int dim = c.embeddingLength();
         WeightMatrix embedding = matrix(file, "token_embd.weight", dim, c.vocabularySize());
@@ -49,7 +49,7 @@ public record ModelWeights(WeightMatrix tokenEmbedding, WeightMatrix positionEmb
         return new ModelWeights(embedding, positions, List.copyOf(layers), outputNorm, output, outputBias);
     }
 
-    private static LayerWeights layer(GgufFile file, ModelConfig c, String p, Arena arena) {
+    private static LayerWeights layer(ModelFile file, ModelConfig c, String p, Arena arena) {
         ArchitectureOptions o = c.options();
         int dim = c.embeddingLength();
         int qDim = c.queryDim();
@@ -108,7 +108,7 @@ public record ModelWeights(WeightMatrix tokenEmbedding, WeightMatrix positionEmb
                 o.postNorms() ? vector(file, p + "post_ffw_norm.weight", dim, arena) : null);
     }
 
-    private static WeightMatrix matrix(GgufFile file, String name, int cols, int rows) {
+    private static WeightMatrix matrix(ModelFile file, String name, int cols, int rows) {
         Tensor t = file.requireTensor(name);
         long[] shape = t.shape();
         if (shape.length > 2 && Arrays.stream(shape, 2, shape.length).anyMatch(d -> d != 1) || shape.length < 2
@@ -120,18 +120,18 @@ public record ModelWeights(WeightMatrix tokenEmbedding, WeightMatrix positionEmb
     }
 
     /** {@code NAME.weight}, and {@code NAME.bias} for LayerNorm. */
-    private static NormWeights norm(GgufFile file, String name, ModelConfig c, Arena arena) {
+    private static NormWeights norm(ModelFile file, String name, ModelConfig c, Arena arena) {
         int dim = c.embeddingLength();
         MemorySegment bias = c.options().norm() == ArchitectureOptions.NormKind.LAYER ? vector(file, name + ".bias", dim, arena) : null;
         return new NormWeights(vector(file, name + ".weight", dim, arena), bias);
     }
 
-    private static MemorySegment optionalVector(GgufFile file, String name, int length, Arena arena) {
+    private static MemorySegment optionalVector(ModelFile file, String name, int length, Arena arena) {
         return file.hasTensor(name) ? vector(file, name, length, arena) : null;
     }
 
     /** A vector (norm weight, bias) as F32: used in place when stored as F32, else converted once off-heap. */
-    private static MemorySegment vector(GgufFile file, String name, int length, Arena arena) {
+    private static MemorySegment vector(ModelFile file, String name, int length, Arena arena) {
         Tensor t = file.requireTensor(name);
         if (t.elementCount() != length) {
             throw new LucidException("tensor " + name + " has shape " + t.shapeString() + ", expected [" + length + "]");

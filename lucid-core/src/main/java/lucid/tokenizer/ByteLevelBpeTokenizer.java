@@ -126,6 +126,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      *
      * @throws LucidException if an id is outside the vocabulary
      */
+    @Override
     public ByteLevelBpeTokenizer withSettings(Vocabulary.Settings settings) {
         return new ByteLevelBpeTokenizer(vocab.withSettings(settings), merges, preTokenizer, options);
     }

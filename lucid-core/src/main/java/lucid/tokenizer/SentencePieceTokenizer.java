@@ -86,6 +86,11 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
+    public SentencePieceTokenizer withSettings(Vocabulary.Settings settings) {
+        return new SentencePieceTokenizer(vocab.withSettings(settings));
+    }
+
+    @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         IntStream.Builder out = IntStream.builder();
         if (addSpecial && vocab.addBos() && vocab.bosId() >= 0) {

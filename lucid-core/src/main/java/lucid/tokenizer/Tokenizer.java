@@ -42,6 +42,14 @@ public interface Tokenizer {
     Vocabulary vocabulary();
 
     /**
+     * The same tokens with other special ids and flags (BOS, EOS, whether to add them), e.g.
+     * those a Hugging Face folder's tokenizer_config.json names.
+     *
+     * @throws LucidException if an id is outside the vocabulary
+     */
+    Tokenizer withSettings(Vocabulary.Settings settings);
+
+    /**
      * The ids of {@code text}. Text never produces control tokens: {@code "<s>"} in the text is
      * spelled out with ordinary tokens. Same as {@code encode(text, addSpecial, false)}.
      *

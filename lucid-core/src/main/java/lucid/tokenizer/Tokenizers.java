@@ -2,6 +2,7 @@ package lucid.tokenizer;
 
 import lucid.LucidException;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -129,7 +130,16 @@ public final class Tokenizers {
 
     static JsonNode readJson(Path path) {
         try {
-            return JSON.readTree(Files.readAllBytes(path));
+            JsonNode root = JSON.readTree(Files.readAllBytes(path));
+            if (root == null || !root.isObject()) {
+                throw new LucidException(path + " should hold a JSON object, found " + (root == null ? "nothing" : root.getNodeType()));
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            // Jackson's own message runs over several lines and quotes the input
+            var at = e.getLocation();
+            throw new LucidException(path + " is not valid JSON (" + e.getOriginalMessage().replaceAll("\\s+", " ")
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ")", e);
         } catch (IOException e) {
             throw new LucidException("cannot read " + path + ": " + e.getMessage(), e);
         }

@@ -12,6 +12,8 @@ import java.util.List;
  * slots, so ids stay those of the files (cl100k_base skips 100256, o200k_base 199998).
  */
 final class VocabularyBuilder {
+    /** Far above the largest vocabularies (about 260,000 tokens). */
+    static final int MAX_TOKENS = 1 << 22;
     private final List<String> texts = new ArrayList<>();
     private final List<TokenType> types = new ArrayList<>();
     private final String source;
@@ -25,6 +27,11 @@ final class VocabularyBuilder {
     VocabularyBuilder put(int id, String text, TokenType type) {
         if (id < 0) {
             throw new LucidException(source + " gives the token \"" + text + "\" the negative id " + id);
+        }
+        if (id >= MAX_TOKENS) {
+            // ids are slots in a list: a corrupt id must not make it billions long
+            throw new LucidException(source + " gives the token \"" + text + "\" the id " + id + ", more than any vocabulary has ("
+                    + MAX_TOKENS + ")");
         }
         while (texts.size() <= id) {
             texts.add("");

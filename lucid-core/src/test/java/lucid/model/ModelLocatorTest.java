@@ -44,4 +44,23 @@ class ModelLocatorTest {
         assertThatThrownBy(() -> locator.resolve(dir.resolve("nope.gguf").toString())).hasMessage("no such file: " + dir.resolve("nope.gguf"));
         assertThatThrownBy(() -> locator.resolve(dir.toString())).hasMessageContaining("is a folder");
     }
+
+    @Test
+    void huggingFaceFoldersResolveByPathAndByNameAfterGgufFiles() throws IOException {
+        Path models = Files.createDirectories(dir.resolve("models"));
+        Path smol = Files.createDirectories(models.resolve("SmolLM2-135M"));
+        Files.writeString(smol.resolve("config.json"), "{}");
+        Path both = Files.createDirectories(models.resolve("tiny"));
+        Files.writeString(both.resolve("config.json"), "{}");
+        Files.writeString(models.resolve("tiny.gguf"), "x");
+        Files.createDirectories(models.resolve("not-a-model"));
+        ModelLocator locator = ModelLocator.fromEnvironment(Map.of("LUCID_MODELS", models.toString()), dir.resolve("home"));
+        assertThat(locator.resolve(smol.toString())).isEqualTo(smol);
+        assertThat(locator.resolve(smol + "/")).isEqualTo(smol);
+        assertThat(locator.resolve("smollm2-135m")).isEqualTo(smol);
+        assertThat(locator.resolve("tiny")).as("a .gguf file comes first").isEqualTo(models.resolve("tiny.gguf"));
+        assertThatThrownBy(() -> locator.resolve("not-a-model")).hasMessageContaining("looked for not-a-model.gguf and a model folder not-a-model/");
+        assertThatThrownBy(() -> locator.resolve(models.resolve("not-a-model").toString()))
+                .isInstanceOf(LucidException.class).hasMessageContaining("is a folder without config.json");
+    }
 }

@@ -65,6 +65,67 @@ public final class BF16Format implements WeightFormat {
     }
 
     @Override
+    public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
+                        float[] out, int outOffset, int outStride) {
+        DotGroups.dotMany(this, BF16Format::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    /** {@link #dot} for four vectors at once: each weight vector is widened once. */
+    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
+                             float[] out, int outOffset, int outStride) {
+        int x0 = xOffset;
+        int x1 = DotGroups.member(xOffset, xStride, 1, count);
+        int x2 = DotGroups.member(xOffset, xStride, 2, count);
+        int x3 = DotGroups.member(xOffset, xStride, 3, count);
+        int lanes = F.length();
+        // Two accumulators per vector, as in dot.
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F);
+        FloatVector b1 = FloatVector.zero(F);
+        FloatVector b2 = FloatVector.zero(F);
+        FloatVector b3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * lanes; i += 2 * lanes) {
+            FloatVector w = weights(data, offset, i);
+            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+            FloatVector v = weights(data, offset, i + lanes);
+            b0 = v.fma(FloatVector.fromArray(F, x, x0 + i + lanes), b0);
+            b1 = v.fma(FloatVector.fromArray(F, x, x1 + i + lanes), b1);
+            b2 = v.fma(FloatVector.fromArray(F, x, x2 + i + lanes), b2);
+            b3 = v.fma(FloatVector.fromArray(F, x, x3 + i + lanes), b3);
+        }
+        if (i <= n - lanes) {
+            FloatVector w = weights(data, offset, i);
+            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+            i += lanes;
+        }
+        float sum0 = Vectors.sumLanes(a0.add(b0));
+        float sum1 = Vectors.sumLanes(a1.add(b1));
+        float sum2 = Vectors.sumLanes(a2.add(b2));
+        float sum3 = Vectors.sumLanes(a3.add(b3));
+        for (; i < n; i++) {
+            float w = toFloat(data.get(LE_SHORT, offset + 2L * i));
+            sum0 += w * x[x0 + i];
+            sum1 += w * x[x1 + i];
+            sum2 += w * x[x2 + i];
+            sum3 += w * x[x3 + i];
+        }
+        out[outOffset] = sum0;
+        out[DotGroups.member(outOffset, outStride, 1, count)] = sum1;
+        out[DotGroups.member(outOffset, outStride, 2, count)] = sum2;
+        out[DotGroups.member(outOffset, outStride, 3, count)] = sum3;
+    }
+
+    @Override
     public float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {

@@ -77,6 +77,86 @@ public final class Q4_KFormat implements WeightFormat {
     }
 
     @Override
+    public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
+                        float[] out, int outOffset, int outStride) {
+        DotGroups.dotMany(this, Q4_KFormat::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    /** {@link #dot} for four vectors at once: each sub-block's quants and scales are unpacked once. */
+    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
+                             float[] out, int outOffset, int outStride) {
+        int x0 = xOffset;
+        int x1 = DotGroups.member(xOffset, xStride, 1, count);
+        int x2 = DotGroups.member(xOffset, xStride, 2, count);
+        int x3 = DotGroups.member(xOffset, xStride, 3, count);
+        int blocks = GgmlRounding.blocks(n, QK);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            int w0 = word(data, block + SCALES);
+            int w1 = word(data, block + SCALES + 4);
+            int w2 = word(data, block + SCALES + 8);
+            FloatVector q0 = FloatVector.zero(F);
+            FloatVector q1 = FloatVector.zero(F);
+            FloatVector q2 = FloatVector.zero(F);
+            FloatVector q3 = FloatVector.zero(F);
+            FloatVector m0 = FloatVector.zero(F);
+            FloatVector m1 = FloatVector.zero(F);
+            FloatVector m2 = FloatVector.zero(F);
+            FloatVector m3 = FloatVector.zero(F);
+            for (int s = 0; s < 8; s++) {
+                FloatVector qx0 = FloatVector.zero(F);
+                FloatVector qx1 = FloatVector.zero(F);
+                FloatVector qx2 = FloatVector.zero(F);
+                FloatVector qx3 = FloatVector.zero(F);
+                FloatVector sx0 = FloatVector.zero(F);
+                FloatVector sx1 = FloatVector.zero(F);
+                FloatVector sx2 = FloatVector.zero(F);
+                FloatVector sx3 = FloatVector.zero(F);
+                for (int l = 0; l < 32; l += F.length()) {
+                    FloatVector q = quants(data, block, s, l);
+                    int at = b * QK + 32 * s + l;
+                    FloatVector xv0 = FloatVector.fromArray(F, x, x0 + at);
+                    FloatVector xv1 = FloatVector.fromArray(F, x, x1 + at);
+                    FloatVector xv2 = FloatVector.fromArray(F, x, x2 + at);
+                    FloatVector xv3 = FloatVector.fromArray(F, x, x3 + at);
+                    qx0 = q.fma(xv0, qx0);
+                    qx1 = q.fma(xv1, qx1);
+                    qx2 = q.fma(xv2, qx2);
+                    qx3 = q.fma(xv3, qx3);
+                    sx0 = sx0.add(xv0);
+                    sx1 = sx1.add(xv1);
+                    sx2 = sx2.add(xv2);
+                    sx3 = sx3.add(xv3);
+                }
+                float sc = scaleK4(w0, w2, s);
+                float m = minK4(w1, w2, s);
+                q0 = fma(qx0, sc, q0);
+                q1 = fma(qx1, sc, q1);
+                q2 = fma(qx2, sc, q2);
+                q3 = fma(qx3, sc, q3);
+                m0 = fma(sx0, m, m0);
+                m1 = fma(sx1, m, m1);
+                m2 = fma(sx2, m, m2);
+                m3 = fma(sx3, m, m3);
+            }
+            float d = Vectors.f16(data, block);
+            float dmin = -Vectors.f16(data, block + DMIN);
+            acc0 = fma(m0, dmin, fma(q0, d, acc0));
+            acc1 = fma(m1, dmin, fma(q1, d, acc1));
+            acc2 = fma(m2, dmin, fma(q2, d, acc2));
+            acc3 = fma(m3, dmin, fma(q3, d, acc3));
+        }
+        out[outOffset] = Vectors.sumLanes(acc0);
+        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);
+        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(acc2);
+        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(acc3);
+    }
+
+    @Override
     public float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n) {
         int blocks = GgmlRounding.blocks(n, QK);
         float total = 0f;

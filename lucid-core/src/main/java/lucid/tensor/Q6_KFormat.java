@@ -84,6 +84,61 @@ public final class Q6_KFormat implements WeightFormat {
     }
 
     @Override
+    public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
+                        float[] out, int outOffset, int outStride) {
+        DotGroups.dotMany(this, Q6_KFormat::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    /** {@link #dot} for four vectors at once: each sub-block's 6-bit quants are assembled once. */
+    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
+                             float[] out, int outOffset, int outStride) {
+        int x0 = xOffset;
+        int x1 = DotGroups.member(xOffset, xStride, 1, count);
+        int x2 = DotGroups.member(xOffset, xStride, 2, count);
+        int x3 = DotGroups.member(xOffset, xStride, 3, count);
+        int blocks = GgmlRounding.blocks(n, QK);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            FloatVector sum0 = FloatVector.zero(F);
+            FloatVector sum1 = FloatVector.zero(F);
+            FloatVector sum2 = FloatVector.zero(F);
+            FloatVector sum3 = FloatVector.zero(F);
+            for (int s = 0; s < 16; s++) {
+                FloatVector qx0 = FloatVector.zero(F);
+                FloatVector qx1 = FloatVector.zero(F);
+                FloatVector qx2 = FloatVector.zero(F);
+                FloatVector qx3 = FloatVector.zero(F);
+                for (int l = 0; l < 16; l += F.length()) {
+                    FloatVector q = quants(data, block, s, l);
+                    int at = b * QK + 16 * s + l;
+                    qx0 = q.fma(FloatVector.fromArray(F, x, x0 + at), qx0);
+                    qx1 = q.fma(FloatVector.fromArray(F, x, x1 + at), qx1);
+                    qx2 = q.fma(FloatVector.fromArray(F, x, x2 + at), qx2);
+                    qx3 = q.fma(FloatVector.fromArray(F, x, x3 + at), qx3);
+                }
+                float sc = scale(data, block, s);
+                sum0 = fma(qx0, sc, sum0);
+                sum1 = fma(qx1, sc, sum1);
+                sum2 = fma(qx2, sc, sum2);
+                sum3 = fma(qx3, sc, sum3);
+            }
+            float d = Vectors.f16(data, block + D);
+            acc0 = fma(sum0, d, acc0);
+            acc1 = fma(sum1, d, acc1);
+            acc2 = fma(sum2, d, acc2);
+            acc3 = fma(sum3, d, acc3);
+        }
+        out[outOffset] = Vectors.sumLanes(acc0);
+        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);
+        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(acc2);
+        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(acc3);
+    }
+
+    @Override
     public float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n) {
         int blocks = GgmlRounding.blocks(n, QK);
         float total = 0f;

@@ -52,6 +52,50 @@ public final class Q8_0Format implements WeightFormat {
     }
 
     @Override
+    public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
+                        float[] out, int outOffset, int outStride) {
+        DotGroups.dotMany(this, Q8_0Format::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    /** {@link #dot} for four vectors at once: each block's quants are widened once, then FMA'd into each vector's sums. */
+    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
+                             float[] out, int outOffset, int outStride) {
+        int x0 = xOffset;
+        int x1 = DotGroups.member(xOffset, xStride, 1, count);
+        int x2 = DotGroups.member(xOffset, xStride, 2, count);
+        int x3 = DotGroups.member(xOffset, xStride, 3, count);
+        int blocks = GgmlRounding.blocks(n, QK);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            int xb = b * QK;
+            FloatVector sum0 = FloatVector.zero(F);
+            FloatVector sum1 = FloatVector.zero(F);
+            FloatVector sum2 = FloatVector.zero(F);
+            FloatVector sum3 = FloatVector.zero(F);
+            for (int j = 0; j < QK; j += F.length()) {
+                FloatVector q = quants(data, block + QS + j);
+                sum0 = q.fma(FloatVector.fromArray(F, x, x0 + xb + j), sum0);
+                sum1 = q.fma(FloatVector.fromArray(F, x, x1 + xb + j), sum1);
+                sum2 = q.fma(FloatVector.fromArray(F, x, x2 + xb + j), sum2);
+                sum3 = q.fma(FloatVector.fromArray(F, x, x3 + xb + j), sum3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Vectors.f16(data, block));
+            acc0 = sum0.fma(d, acc0);
+            acc1 = sum1.fma(d, acc1);
+            acc2 = sum2.fma(d, acc2);
+            acc3 = sum3.fma(d, acc3);
+        }
+        out[outOffset] = Vectors.sumLanes(acc0);
+        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);
+        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(acc2);
+        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(acc3);
+    }
+
+    @Override
     public float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n) {
         int blocks = GgmlRounding.blocks(n, QK);
         float total = 0f;

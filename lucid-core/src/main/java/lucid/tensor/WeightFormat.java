@@ -19,6 +19,20 @@ public sealed interface WeightFormat
     /** Σ w[i]·x[xOffset+i] for i &lt; n, where w is stored at byte {@code offset} of {@code data}. */
     float dot(MemorySegment data, long offset, float[] x, int xOffset, int n);
 
+    /**
+     * The dot products of one stored row with k vectors: for t &lt; k, out[outOffset + t·outStride] =
+     * Σ w[i]·x[xOffset + t·xStride + i]. Formats with a fast version decode the row's bytes once
+     * for several vectors. Each result is bit-identical to {@link #dot} of that vector alone (the
+     * same operations in the same order), so a sequence's numbers never depend on what it is
+     * batched with.
+     */
+    default void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
+                         float[] out, int outOffset, int outStride) {
+        for (int t = 0; t < k; t++) {
+            out[outOffset + t * outStride] = dot(data, offset, x, xOffset + t * xStride, n);
+        }
+    }
+
     /** The scalar reference for {@link #dot}. */
     float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n);
 

@@ -91,6 +91,16 @@ public final class WeightMatrix {
         }
     }
 
+    /**
+     * out[t·rows + r] = row r · x[t·cols ..] for the k vectors t &lt; k and the rows r in [start,
+     * end): one thread's share of a product for k tokens, each row read once for all of them.
+     */
+    public void multiplyRows(float[] x, int k, float[] out, int start, int end) {
+        for (int r = start; r < end; r++) {
+            format.dotMany(data, r * rowBytes, x, 0, cols, k, cols, out, r, rows);
+        }
+    }
+
     /** Bytes the matrix occupies (streamed once per product). */
     public long byteSize() {
         return rows * rowBytes;

@@ -79,6 +79,43 @@ public final class Session {
     }
 
     /**
+     * Appends tokens[i] to sessions[i] for i &lt; count in one step that reads each weight once for
+     * all of them ({@link Transformer#forwardSequences}); afterwards each session's
+     * {@code state().logits()} hold its next-token logits, bit for bit what {@link #evaluate(int)}
+     * would have left. The sessions must share a model, be distinct and have no observer.
+     */
+    public static void evaluate(Session[] sessions, int[] tokens, int count, lucid.model.SequenceBatch batch) {
+        if (count < 1 || count > batch.capacity() || count > sessions.length) {
+            throw new IllegalArgumentException("a sequence batch holds 1.." + Math.min(batch.capacity(), sessions.length)
+                    + " sequences, got " + count);
+        }
+        InferenceState[] states = new InferenceState[count];
+        int[] positions = new int[count];
+        Transformer model = sessions[0].model;
+        for (int i = 0; i < count; i++) {
+            Session s = sessions[i];
+            if (s.model != model) {
+                throw new IllegalArgumentException("sessions stepped together must share one model");
+            }
+            if (s.isFull()) {
+                throw new ContextFullException(s.tokens.length);
+            }
+            for (int j = 0; j < i; j++) {
+                if (sessions[j] == s) {
+                    throw new IllegalArgumentException("a session can take only one token per step");
+                }
+            }
+            states[i] = s.state;
+            positions[i] = s.length;
+        }
+        model.forwardSequences(tokens, positions, states, count, batch);
+        for (int i = 0; i < count; i++) {
+            Session s = sessions[i];
+            s.tokens[s.length++] = tokens[i];
+        }
+    }
+
+    /**
      * Appends all tokens, in batches (each weight is read once per batch, not once per token);
      * returns the logits after the last.
      */

@@ -63,6 +63,14 @@ final class Attention implements WorkerPool.Job {
 
     /** As {@link #attend(float[], KvCache, int, int, float[])}, with q and out at offsets (one token of a batch). */
     void attend(float[] q, int qOffset, KvCache cache, int layer, int position, float[] out, int outOffset) {
+        attend(q, qOffset, cache, layer, position, out, outOffset, false);
+    }
+
+    /**
+     * As above; {@code onThisThread} keeps every head on the calling thread (it is already one of
+     * several threads, each attending for its own sequence).
+     */
+    void attend(float[] q, int qOffset, KvCache cache, int layer, int position, float[] out, int outOffset, boolean onThisThread) {
         dotScale = scale;
         if (roundLikeLlamaCpp && cache.type() == CacheType.F16) {
             // llama.cpp rounds the queries to F16 after scaling them, where its graph scales them
@@ -85,7 +93,7 @@ final class Attention implements WorkerPool.Job {
         this.positions = position + 1;
         this.first = config.attention().firstVisible(layer, position);
         int heads = config.headCount();
-        if (pool.parallelism() == 1 || heads * positions < PARALLEL_THRESHOLD) {
+        if (onThisThread || pool.parallelism() == 1 || heads * positions < PARALLEL_THRESHOLD) {
             for (int h = 0; h < heads; h++) {
                 head(h);
             }

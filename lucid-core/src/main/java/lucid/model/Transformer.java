@@ -92,7 +92,7 @@ public final class Transformer {
             if (w.gate() != null) {
                 // hb = act(Wgate·xb) ⊙ (Wup·xb) (ffn)
                 s.matVec.multiply(w.gate(), s.hb, w.up(), s.hb2, s.xb);
-                gatedActivation(s.hb, s.hb2, ffn, s);
+                gatedActivation(s.hb, s.hb2, 0, ffn, s);
             } else {
                 // hb = act(Wup·xb + bup) (ffn)
                 s.matVec.multiply(w.up(), s.xb, s.hb);
@@ -192,7 +192,7 @@ public final class Transformer {
             if (w.gate() != null) {
                 b.matMul.multiply(w.gate(), b.xb, n, b.hb);
                 b.matMul.multiply(w.up(), b.xb, n, b.hb2);
-                gatedActivation(b.hb, b.hb2, n * ffn, s);
+                gatedActivation(b.hb, b.hb2, 0, n * ffn, s);
             } else {
                 b.matMul.multiply(w.up(), b.xb, n, b.hb);
                 for (int t = 0; t < n; t++) {
@@ -239,6 +239,112 @@ public final class Transformer {
                 count = 0;
             }
         }
+    }
+
+    /**
+     * One decode step for {@code count} independent sequences: tokens[i] at positions[i] of
+     * states[i], each with its own KV cache. Every matrix product runs for all of them at once
+     * (each weight row read once per step, not once per sequence); the per-sequence part (RoPE,
+     * cache, attention) runs with the sequences split over the batch's threads. Each state's
+     * logits get exactly the bits {@link #forward} would give it alone, so a sequence's tokens
+     * never depend on what it ran beside. Observed or llama.cpp-rounded states must run alone.
+     */
+    public void forwardSequences(int[] tokens, int[] positions, InferenceState[] states, int count, SequenceBatch b) {
+        if (count < 1 || count > b.capacity) {
+            throw new IllegalArgumentException("a sequence batch holds 1.." + b.capacity + " sequences, got " + count);
+        }
+        int dim = config.embeddingLength();
+        int ffn = config.feedForwardLength();
+        int vocab = config.vocabularySize();
+        for (int i = 0; i < count; i++) {
+            InferenceState s = states[i];
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary of " + vocab);
+            }
+            if (positions[i] < 0 || positions[i] >= s.contextLength()) {
+                throw new IllegalArgumentException("position " + positions[i] + " is outside the context of " + s.contextLength());
+            }
+            if (s.observer != null || s.activationRounding() != ActivationRounding.EXACT) {
+                throw new IllegalArgumentException("an observed or rounded sequence steps alone (forward)");
+            }
+            embed(tokens[i], positions[i], b.x, i * dim, s.xb);
+            for (int r = 0; r < s.ropes.ropes.length; r++) {
+                s.ropes.ropes[r].prepare(positions[i], s.ropeCos[r], s.ropeSin[r]);
+            }
+        }
+        b.states = states;
+        b.positions = positions;
+        b.count = count;
+        b.matVec.setTokens(count);
+
+        for (int l = 0; l < config.blockCount(); l++) {
+            LayerWeights w = weights.layers().get(l);
+
+            // --- attention: projections for all sequences, then each attends over its own cache ---
+            for (int i = 0; i < count; i++) {
+                norm(b.xb, i * dim, b.x, i * dim, w.attentionNorm());
+            }
+            b.matVec.multiply(w.query(), b.q, w.key(), b.k, w.value(), b.v, b.xb);
+            b.attendAll(this, l);
+            b.matVec.multiply(w.output(), b.attentionOut, b.xb2);
+            for (int i = 0; i < count; i++) {
+                finishSublayer(b.xb2, i * dim, w.outputBias(), w.postAttentionNorm());
+            }
+            VectorMath.add(b.x, b.xb2, count * dim);
+
+            // --- feed-forward ---
+            for (int i = 0; i < count; i++) {
+                norm(b.xb, i * dim, b.x, i * dim, w.ffnNorm());
+            }
+            if (w.gate() != null) {
+                b.matVec.multiply(w.gate(), b.hb, w.up(), b.hb2, b.xb);
+                for (int i = 0; i < count; i++) {
+                    gatedActivation(b.hb, b.hb2, i * ffn, ffn, states[i]);
+                }
+            } else {
+                b.matVec.multiply(w.up(), b.xb, b.hb);
+                for (int i = 0; i < count; i++) {
+                    plainActivation(b.hb, i * ffn, w, ffn, states[i]);
+                }
+            }
+            b.matVec.multiply(w.down(), b.hb, b.xb2);
+            for (int i = 0; i < count; i++) {
+                finishSublayer(b.xb2, i * dim, w.downBias(), w.postFfnNorm());
+            }
+            VectorMath.add(b.x, b.xb2, count * dim);
+        }
+
+        // logits of every sequence = Wout · norm(x)
+        for (int i = 0; i < count; i++) {
+            norm(b.xb, i * dim, b.x, i * dim, weights.outputNorm());
+        }
+        b.matVec.multiply(weights.output(), b.xb, b.logits);
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(b.logits, i * vocab, states[i].logits, 0, vocab);
+            finishLogits(states[i].logits);
+        }
+        b.states = null;
+    }
+
+    /**
+     * Sequence i's part of a layer in {@link #forwardSequences}: biases, QK-norm, RoPE, its cache,
+     * its attention — on this thread when {@code onThisThread}, else with the heads split over the
+     * sequence's own pool.
+     */
+    void attendSequence(SequenceBatch b, int i, boolean onThisThread) {
+        InferenceState s = b.states[i];
+        int l = b.layer;
+        int position = b.positions[i];
+        LayerWeights w = weights.layers().get(l);
+        int qDim = config.queryDim();
+        int kDim = config.keyDim();
+        int vDim = config.valueDim();
+        addBiases(w, b.q, i * qDim, b.k, i * kDim, b.v, i * vDim);
+        normAndRotate(l, w, b.q, i * qDim, b.k, i * kDim, s.ropes, s.ropeCos, s.ropeSin, 0);
+        System.arraycopy(b.k, i * kDim, s.k, 0, kDim);
+        System.arraycopy(b.v, i * vDim, s.v, 0, vDim);
+        s.cache.store(l, position, s.k, s.v);
+        s.attention.attend(b.q, i * qDim, s.cache, l, position, b.attentionOut, i * config.headCount() * config.valueSize(), onThisThread);
     }
 
     /**
@@ -320,15 +426,15 @@ public final class Transformer {
         }
     }
 
-    /** gate[0..n) = act(gate) ⊙ up: SwiGLU or GeGLU. */
-    private void gatedActivation(float[] gate, float[] up, int n, InferenceState s) {
+    /** gate[off..off+n) = act(gate) ⊙ up: SwiGLU or GeGLU. */
+    private void gatedActivation(float[] gate, float[] up, int off, int n, InferenceState s) {
         switch (config.options().activation()) {
-            case SILU -> VectorMath.swiglu(gate, up, n);
+            case SILU -> VectorMath.swiglu(gate, off, up, off, n);
             case GELU -> {
                 if (s.activationRounding() == ActivationRounding.LLAMA_CPP) {
-                    ActivationRounding.geluLikeLlamaCpp(gate, 0, n, up, 0);
+                    ActivationRounding.geluLikeLlamaCpp(gate, off, n, up, off);
                 } else {
-                    VectorMath.geglu(gate, up, n);
+                    VectorMath.geglu(gate, off, up, off, n);
                 }
             }
         }

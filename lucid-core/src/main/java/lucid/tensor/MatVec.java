@@ -22,6 +22,8 @@ public final class MatVec implements WorkerPool.Job {
     private float[] input;
     private ActivationRounding rounding = ActivationRounding.EXACT;
     private float[] rounded = new float[0];
+    /** Vectors per product: x holds them one after another (tokens·cols), each output tokens·rows. */
+    private int tokens = 1;
 
     public MatVec(WorkerPool pool) {
         this.pool = pool;
@@ -58,6 +60,18 @@ public final class MatVec implements WorkerPool.Job {
         count++;
     }
 
+    /**
+     * How many vectors the following products take: x holds k vectors one after another and
+     * out[t·rows + r] gets row r times vector t. Each row is read once for all k, and each result
+     * has the bits a product of that vector alone would have.
+     */
+    public void setTokens(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("a product takes at least one vector, got " + k);
+        }
+        this.tokens = k;
+    }
+
     /** How activations enter the products (see {@link ActivationRounding}); exact by default. */
     public void setRounding(ActivationRounding rounding) {
         this.rounding = rounding;
@@ -72,18 +86,20 @@ public final class MatVec implements WorkerPool.Job {
                 }
             }
             int cols = matrices[0].cols();
-            if (rounded.length < cols) {
-                rounded = new float[cols];
+            if (rounded.length < tokens * cols) {
+                rounded = new float[tokens * cols];
             }
-            ActivationRounding.roundLikeLlamaCpp(matrices[0].type(), x, 0, cols, rounded, 0);
+            for (int t = 0; t < tokens; t++) {
+                ActivationRounding.roundLikeLlamaCpp(matrices[0].type(), x, t * cols, cols, rounded, t * cols);
+            }
             x = rounded;
         }
         input = x;
         int totalRows = firstRow[count];
-        long weights = (long) totalRows * matrices[0].cols();
-        if (pool.parallelism() == 1 || weights < PARALLEL_THRESHOLD) {
+        long work = (long) totalRows * matrices[0].cols() * tokens;
+        if (pool.parallelism() == 1 || work < PARALLEL_THRESHOLD) {
             for (int m = 0; m < count; m++) {
-                matrices[m].multiplyRows(x, outputs[m], 0, matrices[m].rows());
+                multiplyRows(m, 0, matrices[m].rows());
             }
         } else {
             chunks.reset(totalRows, pool.parallelism(), MIN_CHUNK_ROWS);
@@ -110,9 +126,17 @@ public final class MatVec implements WorkerPool.Job {
                 int lo = Math.max(start, firstRow[m]);
                 int hi = Math.min(end, firstRow[m + 1]);
                 if (lo < hi) {
-                    matrices[m].multiplyRows(input, outputs[m], lo - firstRow[m], hi - firstRow[m]);
+                    multiplyRows(m, lo - firstRow[m], hi - firstRow[m]);
                 }
             }
+        }
+    }
+
+    private void multiplyRows(int m, int start, int end) {
+        if (tokens == 1) {
+            matrices[m].multiplyRows(input, outputs[m], start, end);
+        } else {
+            matrices[m].multiplyRows(input, tokens, outputs[m], start, end);
         }
     }
 }

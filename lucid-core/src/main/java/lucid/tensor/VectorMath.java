@@ -263,41 +263,48 @@ public final class VectorMath {
 
     public static void geluScalar(float[] x, int off, int n) {
         for (int i = 0; i < n; i++) {
-            x[off + i] = gelu(x[off + i]);
+            x[off + i] = geluScalar(x[off + i]);
         }
     }
 
     /** GeGLU (Gemma's feed-forward): gate[i] = gelu(gate[i]) · up[i] for i &lt; n. */
     public static void geglu(float[] gate, float[] up, int n) {
+        geglu(gate, 0, up, 0, n);
+    }
+
+    /** GeGLU of gate[off..off+n) and up[off..off+n). */
+    public static void geglu(float[] gate, int off, float[] up, int upOff, int n) {
         int i = 0;
         if (Vectors.ENABLED) {
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                geluLanes(FloatVector.fromArray(F, gate, i)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+                geluLanes(FloatVector.fromArray(F, gate, off + i)).mul(FloatVector.fromArray(F, up, upOff + i)).intoArray(gate, off + i);
             }
         }
         for (; i < n; i++) {
-            gate[i] = gelu(gate[i]) * up[i];
+            gate[off + i] = gelu(gate[off + i]) * up[upOff + i];
         }
     }
 
     public static void gegluScalar(float[] gate, float[] up, int n) {
         for (int i = 0; i < n; i++) {
-            gate[i] = gelu(gate[i]) * up[i];
+            gate[i] = geluScalar(gate[i]) * up[i];
         }
     }
 
-    /** GELU of one value, in float as ggml's {@code ggml_gelu_f32}. */
+    /** GELU of one value, in float as ggml's {@code ggml_gelu_f32} (with the JDK's tanh: the reference). */
     static float geluScalar(float x) {
-        return gelu(x);
+        return 0.5f * x * (1f + (float) Math.tanh(GELU_SCALE * x * (1f + GELU_CUBIC * x * x)));
     }
 
+    /** GELU of one value with the operations of {@link #geluLanes}, for loop tails. */
     private static float gelu(float x) {
-        return 0.5f * x * (1f + (float) Math.tanh(GELU_SCALE * x * (1f + GELU_CUBIC * x * x)));
+        float inner = (x * x * GELU_CUBIC + 1f) * x * GELU_SCALE;
+        return (LaneMath.tanh(inner) + 1f) * x * 0.5f;
     }
 
     private static FloatVector geluLanes(FloatVector x) {
         FloatVector inner = x.mul(x).mul(GELU_CUBIC).add(1f).mul(x).mul(GELU_SCALE);
-        return inner.lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
+        return LaneMath.tanh(inner).add(1f).mul(x).mul(0.5f);
     }
 
     /** Soft-capping (Gemma 2's attention and final logits): x = cap · tanh(x / cap), in place on x[off..off+n). */
@@ -306,10 +313,13 @@ public final class VectorMath {
         if (Vectors.ENABLED) {
             float inverse = 1f / cap;
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                FloatVector.fromArray(F, x, off + i).mul(inverse).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, off + i);
+                LaneMath.tanh(FloatVector.fromArray(F, x, off + i).mul(inverse)).mul(cap).intoArray(x, off + i);
             }
         }
-        softCapScalar(x, off + i, n - i, cap);
+        float inverse = 1f / cap;
+        for (; i < n; i++) {
+            x[off + i] = LaneMath.tanh(x[off + i] * inverse) * cap;
+        }
     }
 
     public static void softCapScalar(float[] x, int off, int n, float cap) {
@@ -321,15 +331,11 @@ public final class VectorMath {
 
     /**
      * In-place softmax of x[off..off+n) (max-subtracted, so large logits do not overflow). The
-     * exponentials are the Vector API's (SVML on x86, within an ulp or two of Math.exp): attention
-     * takes heads × positions of them per layer and token, too many for the scalar Math.exp.
+     * exponentials are {@link LaneMath#exp} (within 2 ulp of Math.exp, vectorised and the same bits
+     * on every JIT tier): attention takes heads × positions of them per layer and token.
      */
     public static void softmax(float[] x, int off, int n) {
-        if (!Vectors.ENABLED || n < F.length()) {
-            softmaxScalar(x, off, n);
-            return;
-        }
-        int upper = F.loopBound(n);
+        int upper = Vectors.ENABLED ? F.loopBound(n) : 0;
         FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < upper; i += F.length()) {
             maxes = maxes.max(FloatVector.fromArray(F, x, off + i));
@@ -340,13 +346,13 @@ public final class VectorMath {
         }
         FloatVector sums = FloatVector.zero(F);
         for (int i = 0; i < upper; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = LaneMath.exp(FloatVector.fromArray(F, x, off + i).sub(max));
             e.intoArray(x, off + i);
             sums = sums.add(e);
         }
         float sum = Vectors.sumLanes(sums);
         for (int i = upper; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = LaneMath.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
@@ -378,6 +384,26 @@ public final class VectorMath {
 
     /** SwiGLU: gate[i] = silu(gate[i]) · up[i], where silu(g) = g / (1 + e^-g). */
     public static void swiglu(float[] gate, float[] up, int n) {
+        swiglu(gate, 0, up, 0, n);
+    }
+
+    /** SwiGLU of gate[off..off+n) and up[upOff..upOff+n), with {@link LaneMath#exp} (the same bits on every JIT tier). */
+    public static void swiglu(float[] gate, int off, float[] up, int upOff, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector g = FloatVector.fromArray(F, gate, off + i);
+                g.div(LaneMath.exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, upOff + i)).intoArray(gate, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            float g = gate[off + i];
+            gate[off + i] = g / (LaneMath.exp(-g) + 1f) * up[upOff + i];
+        }
+    }
+
+    /** The reference for {@link #swiglu}, with the JDK's exp. */
+    public static void swigluScalar(float[] gate, float[] up, int n) {
         for (int i = 0; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];

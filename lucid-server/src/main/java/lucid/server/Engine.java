@@ -1,6 +1,8 @@
 package lucid.server;
 
+import lucid.generate.Session;
 import lucid.model.Model;
+import lucid.model.SequenceBatch;
 import lucid.tensor.WorkerPool;
 
 import java.util.ArrayDeque;
@@ -10,13 +12,21 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Continuous batching: a few stepper threads ("lanes", as many as there are threads) advance the
- * busy slots by one token at a time, each lane taking the next slot that no other lane holds,
- * round-robin; a waiting request takes a free slot whenever a lane comes by (the free slot whose
- * cached tokens share the longest prefix with its prompt). The threads are shared out: a slot's
- * forward pass runs on threads / busy slots of them (all of them when it is alone, one each when
- * the slots outnumber the threads), and the lanes never wait for each other at the end of a
- * round (a prompt, sampling or a longer cache make steps differ in length). Admission is bounded:
+ * Continuous batching: stepper threads ("lanes") advance the busy slots one token at a time. A
+ * lane takes the next slot no other lane holds, round-robin, and with it its share of the other
+ * slots that are decoding: those go through the model together in one pass that reads each
+ * weight once for all of them ({@link Session#evaluate(Session[], int[], int, SequenceBatch)},
+ * each sequence getting the bits it would get alone). A prompt, or a traced request (whose
+ * observers watch its own pass), steps alone. A waiting request takes a free slot whenever a
+ * lane comes by (the free slot whose cached tokens share the longest prefix with its prompt).
+ *
+ * <p>There is a lane per thread (at most one per slot), and the threads are shared by the lanes
+ * that are stepping. With a model read from memory at every step (most), one lane takes all the
+ * decoding slots, so the weights stream once per step for all of them, on all threads while no
+ * other lane has work — another lane meanwhile takes a new request's prompt, so streams do not
+ * stall behind it. A model small enough to stay in the CPU's caches has steps too short to split
+ * over threads: the decoding slots are shared out evenly, each lane running its own batch on its
+ * own core. The lanes never wait for each other at the end of a round. Admission is bounded:
  * slots + queue requests at once, beyond that {@link #submit} refuses.
  */
 final class Engine implements AutoCloseable {
@@ -30,6 +40,15 @@ final class Engine implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final List<Thread> lanes = new ArrayList<>();
+    private final int laneCount;
+    /** Whether the decoding slots are shared out over the lanes (a cache-resident model) rather than batched by one. */
+    private final boolean spread;
+    /** Lanes stepping now (guarded by lock): they share the threads. */
+    private int stepping;
+    /** Lanes stepping a batch of decoding slots now (guarded by lock); without {@link #spread}, at most one. */
+    private int decoding;
+    /** Each lane's buffers for stepping several slots at once. */
+    private final List<SequenceBatch> batches = new ArrayList<>();
     private final Metrics metrics;
     private volatile boolean running = true;
     private int admitted;
@@ -44,9 +63,25 @@ final class Engine implements AutoCloseable {
             slots.add(new Slot(model, model.newSession(config.context(), pool, config.cacheType())));
         }
         held = new boolean[slots.size()];
-        for (int i = 0; i < Math.min(config.threads(), config.parallel()); i++) {
-            lanes.add(Thread.ofPlatform().name("lucid-engine-" + i).daemon().start(this::lane));
+        laneCount = Math.min(config.threads(), config.parallel());
+        spread = spreadsDecoders(model);
+        for (int i = 0; i < laneCount; i++) {
+            batches.add(new SequenceBatch(model.config(), config.parallel(), new WorkerPool(config.threads())));
         }
+        for (int i = 0; i < laneCount; i++) {
+            SequenceBatch batch = batches.get(i);
+            lanes.add(Thread.ofPlatform().name("lucid-engine-" + i).daemon().start(() -> lane(batch)));
+        }
+    }
+
+    /** Weights up to this size count as cache-resident (a few MB of L2 and L3 per core here). */
+    static final long CACHE_RESIDENT_BYTES = 16L << 20;
+
+    /** Whether decoding slots are shared out over the lanes: for a cache-resident model (see the class comment). */
+    static boolean spreadsDecoders(Model model) {
+        String forced = System.getProperty("lucid.server.spread"); // for measuring both ways
+        return forced != null ? Boolean.parseBoolean(forced)
+                : model.transformer().weights().streamedBytesPerToken() <= CACHE_RESIDENT_BYTES;
     }
 
     /** Queues a request, or refuses it when slots and queue are full. */
@@ -86,47 +121,129 @@ final class Engine implements AutoCloseable {
         }
     }
 
-    /** A stepper thread: takes a busy slot no other lane holds, steps it, gives it back; repeat. */
-    private void lane() {
-        int slot = -1;
-        boolean more = true;
+    /** A stepper thread: takes a slot (and its share of the decoding slots) no other lane holds, steps them, gives them back; repeat. */
+    private void lane(SequenceBatch batch) {
+        int[] group = new int[slots.size()];
+        boolean[] more = new boolean[slots.size()];
+        Session[] sessions = new Session[slots.size()];
+        int[] tokens = new int[slots.size()];
+        int size = 0;
+        boolean batching = false;
         while (running) {
             lock.lock();
             try {
-                if (slot >= 0) {
-                    held[slot] = false;
-                    metrics.stepped(1);
-                    if (!more) {
+                for (int g = 0; g < size; g++) {
+                    held[group[g]] = false;
+                    if (!more[g]) {
                         admitted--;
                     }
                 }
+                if (size > 0) {
+                    metrics.stepped(size);
+                    stepping--;
+                    decoding -= batching ? 1 : 0;
+                }
+                size = 0;
                 admitWaiting();
-                slot = nextRunnable();
-                if (slot < 0) {
+                int first = nextRunnable();
+                if (first < 0) {
                     work.awaitUninterruptibly();
                     continue;
                 }
-                held[slot] = true;
-                int busy = 0;
-                for (Slot s : slots) {
-                    busy += s.busy() ? 1 : 0;
-                }
-                pools.get(slot).setParallelism(Math.max(1, config.threads() / busy));
+                batching = slots.get(first).batchable();
+                size = take(first, group);
+                stepping++;
+                decoding += batching ? 1 : 0;
+                int parallelism = Math.max(1, config.threads() / stepping);
+                pools.get(group[0]).setParallelism(parallelism);
+                batch.pool().setParallelism(parallelism);
                 if (nextRunnable() >= 0) {
                     work.signal(); // more work than this lane: wake another (only then, not every step)
                 }
             } finally {
                 lock.unlock();
             }
-            more = slots.get(slot).step();
+            if (!batching) {
+                more[0] = slots.get(group[0]).step();
+            } else {
+                stepTogether(group, size, more, sessions, tokens, batch);
+            }
         }
     }
 
-    /** The next busy slot after the cursor that no lane holds, or -1; advances the cursor (round-robin). */
+    /**
+     * Holds {@code first} and, when it is decoding, this lane's share of the other decoding slots
+     * no lane holds: all of them, or with {@link #spread} an even split over the lanes. Returns
+     * how many it took.
+     */
+    private int take(int first, int[] group) {
+        held[first] = true;
+        group[0] = first;
+        int size = 1;
+        if (!slots.get(first).batchable()) {
+            return 1;
+        }
+        int decoders = 0;
+        for (Slot s : slots) {
+            decoders += s.batchable() ? 1 : 0;
+        }
+        int share = spread ? (decoders + laneCount - 1) / laneCount : decoders;
+        for (int k = 1; k < slots.size() && size < share; k++) {
+            int i = (first + k) % slots.size();
+            if (!held[i] && slots.get(i).batchable()) {
+                held[i] = true;
+                group[size++] = i;
+            }
+        }
+        return size;
+    }
+
+    /** A decode step for the slots in group[0..size): each samples its token, then one pass runs those still going. */
+    private void stepTogether(int[] group, int size, boolean[] more, Session[] sessions, int[] tokens, SequenceBatch batch) {
+        int count = 0;
+        for (int g = 0; g < size; g++) {
+            Slot slot = slots.get(group[g]);
+            int token;
+            try {
+                token = slot.chooseNext();
+            } catch (RuntimeException | Error e) {
+                slot.fail(e);
+                token = -1;
+            }
+            more[g] = token >= 0;
+            if (token >= 0) {
+                sessions[count] = slot.session;
+                tokens[count++] = token;
+            }
+        }
+        if (count == 0) {
+            return;
+        }
+        try {
+            Session.evaluate(sessions, tokens, count, batch);
+            for (int g = 0; g < size; g++) {
+                if (more[g]) {
+                    slots.get(group[g]).evaluated();
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            for (int g = 0; g < size; g++) {
+                if (more[g]) {
+                    slots.get(group[g]).fail(e);
+                    more[g] = false;
+                }
+            }
+        }
+        java.util.Arrays.fill(sessions, 0, count, null);
+    }
+
+    /** The next busy slot after the cursor that no lane holds and that may start now, or -1; advances the cursor (round-robin). */
     private int nextRunnable() {
         for (int k = 0; k < slots.size(); k++) {
             int i = (cursor + k) % slots.size();
-            if (slots.get(i).busy() && !held[i]) {
+            Slot s = slots.get(i);
+            // without spreading, decoding slots wait for the one batch rather than start a second stream of the weights
+            if (s.busy() && !held[i] && (spread || decoding == 0 || !s.batchable())) {
                 cursor = i + 1;
                 return i;
             }
@@ -179,5 +296,6 @@ final class Engine implements AutoCloseable {
             }
         }
         pools.forEach(WorkerPool::close);
+        batches.forEach(b -> b.pool().close());
     }
 }

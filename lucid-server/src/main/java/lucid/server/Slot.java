@@ -72,42 +72,79 @@ final class Slot {
     /** One unit of work: the prompt (first call), then one token per call. Returns false when the request is over. */
     boolean step() {
         Running r = running;
-        if (r.job.cancelled) {
-            finish(null, "cancelled");
-            return false;
-        }
         try {
             if (r.logits == null) {
+                if (r.job.cancelled) {
+                    finish(null, "cancelled");
+                    return false;
+                }
                 int[] prompt = r.job.request.prompt();
                 r.logits = session.evaluate(java.util.Arrays.copyOfRange(prompt, session.length(), prompt.length));
                 return true;
             }
-            if (System.nanoTime() > r.deadline || r.generated >= r.job.request.maxTokens()) {
-                finish("length", null);
-                return false;
-            }
-            int position = session.length();
-            int token = r.sampler.sample(r.logits);
-            if (session.observer() != null) {
-                session.observer().onChoice(position, token, r.sampler.lastCandidates());
-            }
-            r.sampler.accept(token);
-            r.generated++;
-            boolean end = model.isEndOfGeneration(token);
-            String text = end ? "" : r.stops.feed(r.decoder.feed(token));
-            r.job.emit(tokenEvent(token, text, r));
-            String reason = end || r.stops.stopped() ? "stop"
-                    : r.generated >= r.job.request.maxTokens() || session.isFull() ? "length" : null;
-            if (reason != null) {
-                finish(reason, null);
+            int token = chooseNext();
+            if (token < 0) {
                 return false;
             }
             r.logits = session.evaluate(token);
             return true;
-        } catch (RuntimeException e) {
-            finish(null, e.getMessage() == null ? e.toString() : e.getMessage());
+        } catch (RuntimeException | Error e) {
+            fail(e);
             return false;
         }
+    }
+
+    /**
+     * Whether the next step can run beside other slots' in one {@link Session#evaluate(Session[],
+     * int[], int, lucid.model.SequenceBatch)}: the prompt is done and nothing observes the pass
+     * (a traced request steps alone: its observers read the pass as it happens).
+     */
+    boolean batchable() {
+        return running != null && running.logits != null && session.observer() == null;
+    }
+
+    /**
+     * The first half of a decode step: samples the next token from the last logits, reports it,
+     * and returns it for the forward pass — or -1 when the request is over (stopped, finished,
+     * cancelled, out of time or context), after reporting the end.
+     */
+    int chooseNext() {
+        Running r = running;
+        if (r.job.cancelled) {
+            finish(null, "cancelled");
+            return -1;
+        }
+        if (System.nanoTime() > r.deadline || r.generated >= r.job.request.maxTokens()) {
+            finish("length", null);
+            return -1;
+        }
+        int position = session.length();
+        int token = r.sampler.sample(r.logits);
+        if (session.observer() != null) {
+            session.observer().onChoice(position, token, r.sampler.lastCandidates());
+        }
+        r.sampler.accept(token);
+        r.generated++;
+        boolean end = model.isEndOfGeneration(token);
+        String text = end ? "" : r.stops.feed(r.decoder.feed(token));
+        r.job.emit(tokenEvent(token, text, r));
+        String reason = end || r.stops.stopped() ? "stop"
+                : r.generated >= r.job.request.maxTokens() || session.isFull() ? "length" : null;
+        if (reason != null) {
+            finish(reason, null);
+            return -1;
+        }
+        return token;
+    }
+
+    /** The second half of a batched decode step: the session's new logits are the next step's. */
+    void evaluated() {
+        running.logits = session.state().logits();
+    }
+
+    /** Ends the request with an error (a failed forward pass): the client gets it, the slot is free again. */
+    void fail(Throwable e) {
+        finish(null, e.getMessage() == null ? e.toString() : e.getMessage());
     }
 
     private Event.Token tokenEvent(int token, String text, Running r) {

@@ -1,6 +1,7 @@
 package lucid.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -18,8 +19,12 @@ public final class VectorMath {
 
     /** Σ a[aOff+i]·b[bOff+i] for i &lt; n. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        if (!Vectors.ENABLED || n < F.length()) {
+        if (!Vectors.ENABLED) {
             return dotScalar(a, aOff, b, bOff, n);
+        }
+        if (n < F.length()) { // a small attention head: one masked vector
+            VectorMask<Float> m = F.indexInRange(0, n);
+            return Vectors.sumLanes(FloatVector.fromArray(F, a, aOff, m).mul(FloatVector.fromArray(F, b, bOff, m)));
         }
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
@@ -44,6 +49,11 @@ public final class VectorMath {
     /** out[outOff+i] += s·x[xOff+i] for i &lt; n. */
     public static void addScaled(float[] out, int outOff, float s, float[] x, int xOff, int n) {
         int i = 0;
+        if (Vectors.ENABLED && n < F.length()) { // a small attention head: one masked vector
+            VectorMask<Float> m = F.indexInRange(0, n);
+            FloatVector.fromArray(F, x, xOff, m).fma(FloatVector.broadcast(F, s), FloatVector.fromArray(F, out, outOff, m)).intoArray(out, outOff, m);
+            return;
+        }
         if (Vectors.ENABLED) {
             FloatVector sv = FloatVector.broadcast(F, s);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
@@ -67,10 +77,21 @@ public final class VectorMath {
         return h.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
 
+    /** The first n &lt; F.length() of {@link #finiteHalves(short[], int)}, the other lanes 0. */
+    private static FloatVector finiteHalves(short[] halves, int offset, int n) {
+        jdk.incubator.vector.IntVector h = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
+                .fromArray(Vectors.S, halves, offset, Vectors.S.indexInRange(0, n)).convertShape(jdk.incubator.vector.VectorOperators.S2I, Vectors.I, 0);
+        return h.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
     /** Σ a[aOff+i]·b[bOff+i] for i &lt; n, with b finite IEEE half floats (F16 bits), e.g. keys of an F16 KV cache. */
     public static float dotHalf(float[] a, int aOff, short[] b, int bOff, int n) {
         int i = 0;
         float sum = 0f;
+        if (Vectors.ENABLED && n < F.length()) { // a small attention head: one masked vector
+            VectorMask<Float> m = F.indexInRange(0, n);
+            return Vectors.sumLanes(FloatVector.fromArray(F, a, aOff, m).mul(finiteHalves(b, bOff, n)));
+        }
         if (Vectors.ENABLED && n >= F.length()) {
             FloatVector acc = FloatVector.zero(F);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
@@ -87,6 +108,11 @@ public final class VectorMath {
     /** out[outOff+i] += s·x[xOff+i] for i &lt; n, with x finite IEEE half floats (F16 bits). */
     public static void addScaledHalf(float[] out, int outOff, float s, short[] x, int xOff, int n) {
         int i = 0;
+        if (Vectors.ENABLED && n < F.length()) { // a small attention head: one masked vector
+            VectorMask<Float> m = F.indexInRange(0, n);
+            finiteHalves(x, xOff, n).fma(FloatVector.broadcast(F, s), FloatVector.fromArray(F, out, outOff, m)).intoArray(out, outOff, m);
+            return;
+        }
         if (Vectors.ENABLED) {
             FloatVector sv = FloatVector.broadcast(F, s);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {

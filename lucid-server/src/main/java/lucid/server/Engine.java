@@ -275,7 +275,13 @@ final class Engine implements AutoCloseable {
                 admitted--;
                 continue;
             }
-            best.start(job, config.timeoutSeconds());
+            try {
+                best.start(job, config.timeoutSeconds());
+            } catch (RuntimeException | Error e) { // the lane must live on, and the client must hear
+                best.stop();
+                admitted--;
+                job.emit(new Event.Failed(e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
         }
     }
 

@@ -69,6 +69,12 @@ final class Slot {
         job.cachedTokens = shared;
     }
 
+    /** Forgets a request that could not start. */
+    void stop() {
+        running = null;
+        session.setObserver(null);
+    }
+
     /** One unit of work: the prompt (first call), then one token per call. Returns false when the request is over. */
     boolean step() {
         Running r = running;

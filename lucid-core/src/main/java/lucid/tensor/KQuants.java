@@ -12,12 +12,12 @@ import java.lang.foreign.ValueLayout;
 /**
  * What the K-quant formats share: their packed sub-block scales, as ggml packs them.
  *
- * <p>Their vector kernels walk one sub-block (Q4_K: one pair of sub-blocks sharing their bytes) at
- * a time, and read a super-block's packed scales as whole words. Hand-unrolled bodies that decode
+ * <p>Their vector kernels walk one sub-block (Q4_K: a pair of sub-blocks sharing their bytes;
+ * Q6_K: a run of 32) at a time, and read a super-block's packed scales as whole words. Hand-unrolled bodies that decode
  * two to four sub-blocks from one load, or many small segment reads, made C2 reach its inlining
  * node limit: it then stopped inlining the small vector helpers and boxed every vector, running
- * 5-10x slower. So did FloatVector.lane(i), convertShape with a part other than 0, and one-lane
- * long vectors: check a kernel change with the JMH KernelBenchmark at 16 and 8 lanes.
+ * 5-10x slower. So did FloatVector.lane(i), convertShape with a part other than 0, one-lane long
+ * vectors and 64-bit short vectors: check a kernel change with the JMH KernelBenchmark at 16 and 8 lanes.
  *
  * <p>Q4_K and Q5_K: eight 6-bit scales sc[j] and eight 6-bit mins m[j] in 12 bytes. For j &lt; 4,
  * byte j holds sc[j] and byte j+4 holds m[j] in their low 6 bits; for j ≥ 4, byte j+4 holds the

@@ -31,6 +31,12 @@ import java.lang.foreign.ValueLayout;
 final class KQuants {
     private KQuants() {}
 
+    /**
+     * Each thread's table of a super-block's sub-block factors (16 floats), reused row after row:
+     * allocating it per row would make garbage at every step.
+     */
+    static final ThreadLocal<float[]> TABLE = ThreadLocal.withInitial(() -> new float[16]);
+
     /** v·s + acc, with s broadcast to every lane. */
     static FloatVector fma(FloatVector v, float s, FloatVector acc) {
         return v.fma(FloatVector.broadcast(Vectors.F, s), acc);

@@ -67,7 +67,7 @@ public final class Q4_KFormat implements WeightFormat {
             return dotScalar(data, offset, x, xOffset, n);
         }
         int blocks = GgmlRounding.blocks(n, QK);
-        float[] table = new float[16];
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
         FloatVector accLo = FloatVector.zero(F);
         FloatVector accHi = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -112,7 +112,7 @@ public final class Q4_KFormat implements WeightFormat {
         int x2 = DotGroups.member(xOffset, xStride, 2, count);
         int x3 = DotGroups.member(xOffset, xStride, 3, count);
         int blocks = GgmlRounding.blocks(n, QK);
-        float[] table = new float[16];
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
         FloatVector lo0 = FloatVector.zero(F);
         FloatVector lo1 = FloatVector.zero(F);
         FloatVector lo2 = FloatVector.zero(F);

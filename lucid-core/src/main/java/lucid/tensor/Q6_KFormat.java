@@ -74,7 +74,7 @@ public final class Q6_KFormat implements WeightFormat {
             return dotScalar(data, offset, x, xOffset, n);
         }
         int blocks = GgmlRounding.blocks(n, QK);
-        float[] table = new float[16];
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
@@ -149,7 +149,7 @@ public final class Q6_KFormat implements WeightFormat {
         int x2 = DotGroups.member(xOffset, xStride, 2, count);
         int x3 = DotGroups.member(xOffset, xStride, 3, count);
         int blocks = GgmlRounding.blocks(n, QK);
-        float[] table = new float[16];
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);

@@ -7,9 +7,10 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static lucid.tensor.KQuants.fma;
 import static lucid.tensor.KQuants.minK4;
+import static lucid.tensor.KQuants.minsK4;
 import static lucid.tensor.KQuants.scaleK4;
+import static lucid.tensor.KQuants.scalesK4;
 import static lucid.tensor.KQuants.u8;
 import static lucid.tensor.KQuants.word;
 import static lucid.tensor.Q4_0Format.packed;
@@ -44,36 +45,57 @@ public final class Q4_KFormat implements WeightFormat {
         return (FloatVector) q.lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0xF).convert(VectorOperators.I2F, 0);
     }
 
-    /** Σ w·x = d·Σ_s sc_s·Σ q·x − dmin·Σ_s m_s·Σ x, per super-block. */
+    /** The low nibbles of F.length() packed bytes (sub-block 2j of the pair sharing them), as floats. */
+    private static FloatVector low(IntVector packed) {
+        return (FloatVector) packed.and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles (sub-block 2j+1), as floats. */
+    private static FloatVector high(IntVector packed) {
+        return (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * Σ w·x with each weight rebuilt as w = q·(d·sc) − dmin·m (one FMA per vector of quants; the
+     * sub-block factors come from {@link KQuants#scaleTable}), accumulated in two vectors: low
+     * nibbles (sub-blocks 2j) and high nibbles (2j+1). Sub-blocks 2j and 2j+1 share the bytes
+     * qs[32j..32j+32): each is loaded once for both.
+     */
     @Override
     public float dot(MemorySegment data, long offset, float[] x, int xOffset, int n) {
         if (!Vectors.ENABLED) {
             return dotScalar(data, offset, x, xOffset, n);
         }
         int blocks = GgmlRounding.blocks(n, QK);
-        FloatVector acc = FloatVector.zero(F);
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
+        FloatVector accLo = FloatVector.zero(F);
+        FloatVector accHi = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
-            int w0 = word(data, block + SCALES);
-            int w1 = word(data, block + SCALES + 4);
-            int w2 = word(data, block + SCALES + 8);
-            FloatVector sumQ = FloatVector.zero(F);
-            FloatVector sumM = FloatVector.zero(F);
-            for (int s = 0; s < 8; s++) {
-                FloatVector qx = FloatVector.zero(F);
-                FloatVector sx = FloatVector.zero(F);
+            scaleTable(data, block, table);
+            for (int j = 0; j < 4; j++) {
+                FloatVector scLo = FloatVector.broadcast(F, table[2 * j]);
+                FloatVector scHi = FloatVector.broadcast(F, table[2 * j + 1]);
+                FloatVector mLo = FloatVector.broadcast(F, table[8 + 2 * j]);
+                FloatVector mHi = FloatVector.broadcast(F, table[9 + 2 * j]);
                 for (int l = 0; l < 32; l += F.length()) {
-                    FloatVector xv = FloatVector.fromArray(F, x, xOffset + b * QK + 32 * s + l);
-                    qx = quants(data, block, s, l).fma(xv, qx);
-                    sx = sx.add(xv);
+                    IntVector q = packed(data, block + QS + 32 * j + l);
+                    int at = xOffset + b * QK + 64 * j + l;
+                    accLo = low(q).fma(scLo, mLo).fma(FloatVector.fromArray(F, x, at), accLo);
+                    accHi = high(q).fma(scHi, mHi).fma(FloatVector.fromArray(F, x, at + 32), accHi);
                 }
-                sumQ = fma(qx, scaleK4(w0, w2, s), sumQ);
-                sumM = fma(sx, minK4(w1, w2, s), sumM);
             }
-            acc = fma(sumQ, Vectors.f16(data, block), acc);
-            acc = fma(sumM, -Vectors.f16(data, block + DMIN), acc);
         }
-        return Vectors.sumLanes(acc);
+        return Vectors.sumLanes(accLo.add(accHi));
+    }
+
+    /** The block's d·sc[s] in table[s] and −dmin·m[s] in table[8 + s]. */
+    private static void scaleTable(MemorySegment data, long block, float[] table) {
+        int w0 = word(data, block + SCALES);
+        int w1 = word(data, block + SCALES + 4);
+        int w2 = word(data, block + SCALES + 8);
+        KQuants.scaleTable(scalesK4(w0, w2), minsK4(w1, w2),
+                Vectors.f16(data, block), -Vectors.f16(data, block + DMIN), table);
     }
 
     @Override
@@ -82,7 +104,7 @@ public final class Q4_KFormat implements WeightFormat {
         DotGroups.dotMany(this, Q4_KFormat::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
-    /** {@link #dot} for four vectors at once: each sub-block's quants and scales are unpacked once. */
+    /** {@link #dot} for four vectors at once: each vector of weights is rebuilt once for all four. */
     private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
                              float[] out, int outOffset, int outStride) {
         int x0 = xOffset;
@@ -90,70 +112,43 @@ public final class Q4_KFormat implements WeightFormat {
         int x2 = DotGroups.member(xOffset, xStride, 2, count);
         int x3 = DotGroups.member(xOffset, xStride, 3, count);
         int blocks = GgmlRounding.blocks(n, QK);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
+        FloatVector lo0 = FloatVector.zero(F);
+        FloatVector lo1 = FloatVector.zero(F);
+        FloatVector lo2 = FloatVector.zero(F);
+        FloatVector lo3 = FloatVector.zero(F);
+        FloatVector hi0 = FloatVector.zero(F);
+        FloatVector hi1 = FloatVector.zero(F);
+        FloatVector hi2 = FloatVector.zero(F);
+        FloatVector hi3 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
-            int w0 = word(data, block + SCALES);
-            int w1 = word(data, block + SCALES + 4);
-            int w2 = word(data, block + SCALES + 8);
-            FloatVector q0 = FloatVector.zero(F);
-            FloatVector q1 = FloatVector.zero(F);
-            FloatVector q2 = FloatVector.zero(F);
-            FloatVector q3 = FloatVector.zero(F);
-            FloatVector m0 = FloatVector.zero(F);
-            FloatVector m1 = FloatVector.zero(F);
-            FloatVector m2 = FloatVector.zero(F);
-            FloatVector m3 = FloatVector.zero(F);
-            for (int s = 0; s < 8; s++) {
-                FloatVector qx0 = FloatVector.zero(F);
-                FloatVector qx1 = FloatVector.zero(F);
-                FloatVector qx2 = FloatVector.zero(F);
-                FloatVector qx3 = FloatVector.zero(F);
-                FloatVector sx0 = FloatVector.zero(F);
-                FloatVector sx1 = FloatVector.zero(F);
-                FloatVector sx2 = FloatVector.zero(F);
-                FloatVector sx3 = FloatVector.zero(F);
+            scaleTable(data, block, table);
+            for (int j = 0; j < 4; j++) {
+                FloatVector scLo = FloatVector.broadcast(F, table[2 * j]);
+                FloatVector scHi = FloatVector.broadcast(F, table[2 * j + 1]);
+                FloatVector mLo = FloatVector.broadcast(F, table[8 + 2 * j]);
+                FloatVector mHi = FloatVector.broadcast(F, table[9 + 2 * j]);
                 for (int l = 0; l < 32; l += F.length()) {
-                    FloatVector q = quants(data, block, s, l);
-                    int at = b * QK + 32 * s + l;
-                    FloatVector xv0 = FloatVector.fromArray(F, x, x0 + at);
-                    FloatVector xv1 = FloatVector.fromArray(F, x, x1 + at);
-                    FloatVector xv2 = FloatVector.fromArray(F, x, x2 + at);
-                    FloatVector xv3 = FloatVector.fromArray(F, x, x3 + at);
-                    qx0 = q.fma(xv0, qx0);
-                    qx1 = q.fma(xv1, qx1);
-                    qx2 = q.fma(xv2, qx2);
-                    qx3 = q.fma(xv3, qx3);
-                    sx0 = sx0.add(xv0);
-                    sx1 = sx1.add(xv1);
-                    sx2 = sx2.add(xv2);
-                    sx3 = sx3.add(xv3);
+                    IntVector q = packed(data, block + QS + 32 * j + l);
+                    FloatVector wLo = low(q).fma(scLo, mLo);
+                    FloatVector wHi = high(q).fma(scHi, mHi);
+                    int at = b * QK + 64 * j + l;
+                    lo0 = wLo.fma(FloatVector.fromArray(F, x, x0 + at), lo0);
+                    lo1 = wLo.fma(FloatVector.fromArray(F, x, x1 + at), lo1);
+                    lo2 = wLo.fma(FloatVector.fromArray(F, x, x2 + at), lo2);
+                    lo3 = wLo.fma(FloatVector.fromArray(F, x, x3 + at), lo3);
+                    hi0 = wHi.fma(FloatVector.fromArray(F, x, x0 + at + 32), hi0);
+                    hi1 = wHi.fma(FloatVector.fromArray(F, x, x1 + at + 32), hi1);
+                    hi2 = wHi.fma(FloatVector.fromArray(F, x, x2 + at + 32), hi2);
+                    hi3 = wHi.fma(FloatVector.fromArray(F, x, x3 + at + 32), hi3);
                 }
-                float sc = scaleK4(w0, w2, s);
-                float m = minK4(w1, w2, s);
-                q0 = fma(qx0, sc, q0);
-                q1 = fma(qx1, sc, q1);
-                q2 = fma(qx2, sc, q2);
-                q3 = fma(qx3, sc, q3);
-                m0 = fma(sx0, m, m0);
-                m1 = fma(sx1, m, m1);
-                m2 = fma(sx2, m, m2);
-                m3 = fma(sx3, m, m3);
             }
-            float d = Vectors.f16(data, block);
-            float dmin = -Vectors.f16(data, block + DMIN);
-            acc0 = fma(m0, dmin, fma(q0, d, acc0));
-            acc1 = fma(m1, dmin, fma(q1, d, acc1));
-            acc2 = fma(m2, dmin, fma(q2, d, acc2));
-            acc3 = fma(m3, dmin, fma(q3, d, acc3));
         }
-        out[outOffset] = Vectors.sumLanes(acc0);
-        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);
-        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(acc2);
-        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(acc3);
+        out[outOffset] = Vectors.sumLanes(lo0.add(hi0));
+        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(lo1.add(hi1));
+        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(lo2.add(hi2));
+        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(lo3.add(hi3));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package lucid.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -7,11 +8,12 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static lucid.tensor.KQuants.fma;
 import static lucid.tensor.KQuants.u8;
 import static lucid.tensor.Q4_0Format.packed;
+import static lucid.tensor.Vectors.B;
 import static lucid.tensor.Vectors.F;
 import static lucid.tensor.Vectors.LE_SHORT;
+import static lucid.tensor.Vectors.ORDER;
 
 /**
  * Super-blocks of 256: {u8 ql[128]; u8 qh[64]; int8 scales[16]; f16 d}, sixteen sub-blocks of 16
@@ -60,27 +62,77 @@ public final class Q6_KFormat implements WeightFormat {
         return data.get(ValueLayout.JAVA_BYTE, block + SCALES + s);
     }
 
-    /** Σ w·x = d·Σ_s scale_s·Σ q·x, per super-block. */
+    /**
+     * Σ w·x with each weight rebuilt as w = (q − 32)·(d·scale), the factors d·scale read from a
+     * per-super-block table. The 6-bit quants are assembled on the bytes (narrow vectors, cheap)
+     * and widened once. Doing all four runs of a half from one set of loads made the body too big
+     * for C2 (it stopped inlining the vector helpers and boxed vectors, 2x slower).
+     */
     @Override
     public float dot(MemorySegment data, long offset, float[] x, int xOffset, int n) {
         if (!Vectors.ENABLED) {
             return dotScalar(data, offset, x, xOffset, n);
         }
         int blocks = GgmlRounding.blocks(n, QK);
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
-            FloatVector sum = FloatVector.zero(F);
-            for (int s = 0; s < 16; s++) {
-                FloatVector qx = FloatVector.zero(F);
-                for (int l = 0; l < 16; l += F.length()) {
-                    qx = quants(data, block, s, l).fma(FloatVector.fromArray(F, x, xOffset + b * QK + 16 * s + l), qx);
+            scaleTable(data, block, table);
+            for (int r = 0; r < 8; r++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    FloatVector w = weights(data, block, r, l, table);
+                    acc = w.fma(FloatVector.fromArray(F, x, xOffset + b * QK + 32 * r + l), acc);
                 }
-                sum = fma(qx, scale(data, block, s), sum);
             }
-            acc = fma(sum, Vectors.f16(data, block + D), acc);
         }
         return Vectors.sumLanes(acc);
+    }
+
+    private static ByteVector bytes(MemorySegment data, long at) {
+        return ByteVector.fromMemorySegment(B, data, at, ORDER);
+    }
+
+    /** table[s] = d·scale[s] for the block's sixteen sub-blocks. */
+    private static void scaleTable(MemorySegment data, long block, float[] table) {
+        float d = Vectors.f16(data, block + D);
+        for (int s = 0; s < 16; s += F.length()) {
+            ((FloatVector) bytes(data, block + SCALES + s).convertShape(VectorOperators.B2F, F, 0)).mul(d)
+                    .intoArray(table, s);
+        }
+    }
+
+    /**
+     * The weights of elements 32r + l.. (run r = 4h + k of 32): the low 4 bits from ql, the top 2
+     * from qh. With 16 lanes they are combined on bytes (128-bit vectors, cheap) and widened once;
+     * shifts are done on 16-bit lanes (x86 has no byte shifts) and the masks drop the bits that
+     * cross between bytes. With 8 lanes, 64-bit short vectors are not compiled to vector code, so
+     * they are combined after widening to ints.
+     */
+    private static FloatVector weights(MemorySegment data, long block, int r, int l, float[] table) {
+        int h = r >> 2;
+        int k = r & 3;
+        long ql = block + 64 * h + 32 * (k & 1) + l;
+        long qh = block + QH + 32 * h + l;
+        FloatVector q;
+        if (F.length() == 16) {
+            ByteVector low = shr(bytes(data, ql), 4 * (k >> 1)).and((byte) 0xF);
+            ByteVector top = shl(shr(bytes(data, qh), 2 * k).and((byte) 3), 4);
+            q = (FloatVector) low.or(top).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
+        } else {
+            IntVector low = packed(data, ql).lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(0xF);
+            IntVector top = packed(data, qh).lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
+            q = (FloatVector) low.or(top).sub(32).convert(VectorOperators.I2F, 0);
+        }
+        return q.mul(table[2 * r + (l >> 4)]);
+    }
+
+    private static ByteVector shl(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+    }
+
+    private static ByteVector shr(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
     }
 
     @Override
@@ -89,7 +141,7 @@ public final class Q6_KFormat implements WeightFormat {
         DotGroups.dotMany(this, Q6_KFormat::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
-    /** {@link #dot} for four vectors at once: each sub-block's 6-bit quants are assembled once. */
+    /** {@link #dot} for four vectors at once: each vector of weights is rebuilt once for all four. */
     private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
                              float[] out, int outOffset, int outStride) {
         int x0 = xOffset;
@@ -97,40 +149,24 @@ public final class Q6_KFormat implements WeightFormat {
         int x2 = DotGroups.member(xOffset, xStride, 2, count);
         int x3 = DotGroups.member(xOffset, xStride, 3, count);
         int blocks = GgmlRounding.blocks(n, QK);
+        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
-            FloatVector sum0 = FloatVector.zero(F);
-            FloatVector sum1 = FloatVector.zero(F);
-            FloatVector sum2 = FloatVector.zero(F);
-            FloatVector sum3 = FloatVector.zero(F);
-            for (int s = 0; s < 16; s++) {
-                FloatVector qx0 = FloatVector.zero(F);
-                FloatVector qx1 = FloatVector.zero(F);
-                FloatVector qx2 = FloatVector.zero(F);
-                FloatVector qx3 = FloatVector.zero(F);
-                for (int l = 0; l < 16; l += F.length()) {
-                    FloatVector q = quants(data, block, s, l);
-                    int at = b * QK + 16 * s + l;
-                    qx0 = q.fma(FloatVector.fromArray(F, x, x0 + at), qx0);
-                    qx1 = q.fma(FloatVector.fromArray(F, x, x1 + at), qx1);
-                    qx2 = q.fma(FloatVector.fromArray(F, x, x2 + at), qx2);
-                    qx3 = q.fma(FloatVector.fromArray(F, x, x3 + at), qx3);
+            scaleTable(data, block, table);
+            for (int r = 0; r < 8; r++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    FloatVector w = weights(data, block, r, l, table);
+                    int at = b * QK + 32 * r + l;
+                    acc0 = w.fma(FloatVector.fromArray(F, x, x0 + at), acc0);
+                    acc1 = w.fma(FloatVector.fromArray(F, x, x1 + at), acc1);
+                    acc2 = w.fma(FloatVector.fromArray(F, x, x2 + at), acc2);
+                    acc3 = w.fma(FloatVector.fromArray(F, x, x3 + at), acc3);
                 }
-                float sc = scale(data, block, s);
-                sum0 = fma(qx0, sc, sum0);
-                sum1 = fma(qx1, sc, sum1);
-                sum2 = fma(qx2, sc, sum2);
-                sum3 = fma(qx3, sc, sum3);
             }
-            float d = Vectors.f16(data, block + D);
-            acc0 = fma(sum0, d, acc0);
-            acc1 = fma(sum1, d, acc1);
-            acc2 = fma(sum2, d, acc2);
-            acc3 = fma(sum3, d, acc3);
         }
         out[outOffset] = Vectors.sumLanes(acc0);
         out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);

@@ -49,7 +49,7 @@ final class Attention implements WorkerPool.Job {
         this.scale = config.attention().scale();
         this.softCap = config.attention().logitSoftCap();
         this.weights = new float[config.headCount() * contextLength];
-        this.roundedQuery = new float[config.queryDim()];
+        this.roundedQuery = new float[config.queryDim() + KvCache.PAD];
     }
 
     /**
@@ -75,7 +75,7 @@ final class Attention implements WorkerPool.Job {
         if (roundLikeLlamaCpp && cache.type() == CacheType.F16) {
             // llama.cpp rounds the queries to F16 after scaling them, where its graph scales them
             float pre = config.attention().scaleQueries() ? scale : 1f;
-            for (int i = 0; i < roundedQuery.length; i++) {
+            for (int i = 0; i < config.queryDim(); i++) {
                 roundedQuery[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOffset + i] * pre));
             }
             dotScale = scale / pre;

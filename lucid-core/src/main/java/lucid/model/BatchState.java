@@ -39,10 +39,10 @@ final class BatchState {
         x = new float[capacity * c.embeddingLength()];
         xb = new float[capacity * Math.max(c.embeddingLength(), attentionDim)];
         xb2 = new float[capacity * c.embeddingLength()];
-        q = new float[capacity * c.queryDim()];
+        q = new float[capacity * c.queryDim() + KvCache.PAD];
         k = new float[capacity * c.keyDim()];
         v = new float[capacity * c.valueDim()];
-        attentionOut = new float[capacity * attentionDim];
+        attentionOut = new float[capacity * attentionDim + KvCache.PAD];
         hb = new float[capacity * c.feedForwardLength()];
         hb2 = new float[capacity * c.feedForwardLength()];
         ropeCos = new float[ropes.ropes.length][capacity * ropes.pairs()];

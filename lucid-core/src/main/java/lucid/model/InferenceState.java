@@ -59,10 +59,10 @@ public final class InferenceState {
         x = new float[config.embeddingLength()];
         xb = new float[Math.max(config.embeddingLength(), config.headCount() * config.valueSize())];
         xb2 = new float[config.embeddingLength()];
-        q = new float[config.queryDim()];
+        q = new float[config.queryDim() + KvCache.PAD];
         k = new float[config.keyDim()];
         v = new float[config.valueDim()];
-        attentionOut = new float[config.headCount() * config.valueSize()];
+        attentionOut = new float[config.headCount() * config.valueSize() + KvCache.PAD];
         hb = new float[config.feedForwardLength()];
         hb2 = new float[config.feedForwardLength()];
         ropes = new LayerRopes(config, contextLength);

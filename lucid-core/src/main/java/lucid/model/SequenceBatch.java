@@ -46,10 +46,10 @@ public final class SequenceBatch implements WorkerPool.Job {
         x = new float[capacity * dim];
         xb = new float[capacity * Math.max(dim, attentionDim)];
         xb2 = new float[capacity * dim];
-        q = new float[capacity * config.queryDim()];
+        q = new float[capacity * config.queryDim() + KvCache.PAD];
         k = new float[capacity * config.keyDim()];
         v = new float[capacity * config.valueDim()];
-        attentionOut = new float[capacity * attentionDim];
+        attentionOut = new float[capacity * attentionDim + KvCache.PAD];
         hb = new float[capacity * config.feedForwardLength()];
         hb2 = new float[capacity * config.feedForwardLength()];
         logits = new float[capacity * config.vocabularySize()];

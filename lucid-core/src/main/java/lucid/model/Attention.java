@@ -133,6 +133,15 @@ final class Attention implements WorkerPool.Job {
         VectorMath.softmax(weights, att + first, positions - first);
         // out_h = Σ_t weights[t] · v_t
         int o = outOffset + h * valueSize;
+        if (VectorMath.fitsOneVector(valueSize)) {
+            int base = kvHead * valueSize;
+            if (values != null) {
+                VectorMath.weightedRows(out, o, weights, att, values, base, valueStride, first, positions, valueSize);
+            } else {
+                VectorMath.weightedHalfRows(out, o, weights, att, halfValues, base, valueStride, first, positions, valueSize, roundLikeLlamaCpp);
+            }
+            return;
+        }
         java.util.Arrays.fill(out, o, o + valueSize, 0f);
         for (int t = first; t < positions; t++) {
             int v = t * valueStride + kvHead * valueSize;

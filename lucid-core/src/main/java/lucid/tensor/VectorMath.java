@@ -77,6 +77,43 @@ public final class VectorMath {
         return h.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
 
+    /** Whether a row of n floats fits one masked vector (a small attention head's {@link #weightedRows}). */
+    public static boolean fitsOneVector(int n) {
+        return Vectors.ENABLED && n < F.length();
+    }
+
+    /**
+     * out[outOff..+n) = Σ_{t ∈ [from, to)} w[wOff + t] · x[base + t·stride ..+n), for n that
+     * {@link #fitsOneVector fits one vector}: the sum stays in a register (a masked store and
+     * reload per position stalls on store-to-load forwarding). Same bits as zeroing out and
+     * calling {@link #addScaled} for each t in order.
+     */
+    public static void weightedRows(float[] out, int outOff, float[] w, int wOff, float[] x, int base, int stride,
+                                    int from, int to, int n) {
+        VectorMask<Float> m = F.indexInRange(0, n);
+        FloatVector acc = FloatVector.zero(F);
+        for (int t = from; t < to; t++) {
+            acc = FloatVector.fromArray(F, x, base + t * stride, m).fma(FloatVector.broadcast(F, w[wOff + t]), acc);
+        }
+        acc.intoArray(out, outOff, m);
+    }
+
+    /**
+     * {@link #weightedRows} over half-float rows (an F16 KV cache's values); with
+     * {@code halfWeights} the weights are rounded to F16 first, as llama.cpp's F16 products do.
+     * Same bits as zeroing out and calling {@link #addScaledHalf} for each t in order.
+     */
+    public static void weightedHalfRows(float[] out, int outOff, float[] w, int wOff, short[] x, int base, int stride,
+                                        int from, int to, int n, boolean halfWeights) {
+        VectorMask<Float> m = F.indexInRange(0, n);
+        FloatVector acc = FloatVector.zero(F);
+        for (int t = from; t < to; t++) {
+            float s = halfWeights ? Float.float16ToFloat(Float.floatToFloat16(w[wOff + t])) : w[wOff + t];
+            acc = finiteHalves(x, base + t * stride, n).fma(FloatVector.broadcast(F, s), acc);
+        }
+        acc.intoArray(out, outOff, m);
+    }
+
     /** The first n &lt; F.length() of {@link #finiteHalves(short[], int)}, the other lanes 0. */
     private static FloatVector finiteHalves(short[] halves, int offset, int n) {
         jdk.incubator.vector.IntVector h = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector

@@ -303,6 +303,43 @@ class VectorMathTest {
     }
 
     @Test
+    void weightedRowsOfSmallHeadsGiveTheBitsOfAddScaledPositionByPosition() {
+        Random r = new Random(27);
+        for (int n : new int[] {1, 3, 8, 15}) {
+            if (!VectorMath.fitsOneVector(n)) {
+                continue; // vectors off or narrower than n: the callers take the addScaled loop
+            }
+            int positions = 37;
+            int stride = 2 * n + 3;
+            float[] w = random(r, positions + 2);
+            float[] x = random(r, 5 + positions * stride);
+            short[] h = new short[x.length];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = Float.floatToFloat16(x[i]);
+            }
+            for (int from : new int[] {0, 4}) {
+                float[] expected = new float[n + 2];
+                float[] expectedHalf = new float[n + 2];
+                float[] expectedRounded = new float[n + 2];
+                for (int t = from; t < positions; t++) {
+                    VectorMath.addScaled(expected, 1, w[2 + t], x, 5 + t * stride, n);
+                    VectorMath.addScaledHalf(expectedHalf, 1, w[2 + t], h, 5 + t * stride, n);
+                    VectorMath.addScaledHalf(expectedRounded, 1, Float.float16ToFloat(Float.floatToFloat16(w[2 + t])), h, 5 + t * stride, n);
+                }
+                float[] got = new float[n + 2];
+                float[] gotHalf = new float[n + 2];
+                float[] gotRounded = new float[n + 2];
+                VectorMath.weightedRows(got, 1, w, 2, x, 5, stride, from, positions, n);
+                VectorMath.weightedHalfRows(gotHalf, 1, w, 2, h, 5, stride, from, positions, n, false);
+                VectorMath.weightedHalfRows(gotRounded, 1, w, 2, h, 5, stride, from, positions, n, true);
+                assertThat(got).as("n=%d from %d", n, from).containsExactly(expected);
+                assertThat(gotHalf).as("half n=%d from %d", n, from).containsExactly(expectedHalf);
+                assertThat(gotRounded).as("rounded n=%d from %d", n, from).containsExactly(expectedRounded);
+            }
+        }
+    }
+
+    @Test
     void swigluIsSiluOfGateTimesUp() {
         Random r = new Random(25);
         float[] gate = random(r, 37);

@@ -133,7 +133,7 @@ final class Attention implements WorkerPool.Job {
         VectorMath.softmax(weights, att + first, positions - first);
         // out_h = Σ_t weights[t] · v_t
         int o = outOffset + h * valueSize;
-        if (VectorMath.fitsOneVector(valueSize)) {
+        if (VectorMath.weightedRowsVectorised()) {
             int base = kvHead * valueSize;
             if (values != null) {
                 VectorMath.weightedRows(out, o, weights, att, values, base, valueStride, first, positions, valueSize);

@@ -77,25 +77,45 @@ public final class VectorMath {
         return h.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
 
-    /** Whether a row of n floats fits one masked vector (a small attention head's {@link #weightedRows}). */
-    public static boolean fitsOneVector(int n) {
-        return Vectors.ENABLED && n < F.length();
+    /** Whether {@link #weightedRows} and {@link #weightedHalfRows} run vectorised (else callers loop over {@link #addScaled}). */
+    public static boolean weightedRowsVectorised() {
+        return Vectors.ENABLED;
     }
 
     /**
-     * out[outOff..+n) = Σ_{t ∈ [from, to)} w[wOff + t] · x[base + t·stride ..+n), for n that
-     * {@link #fitsOneVector fits one vector}: the sum stays in a register (a masked store and
-     * reload per position stalls on store-to-load forwarding). Same bits as zeroing out and
-     * calling {@link #addScaled} for each t in order.
+     * out[outOff..+n) = Σ_{t ∈ [from, to)} w[wOff + t] · x[base + t·stride ..+n): attention's
+     * weighted sum of value rows. The sums stay in registers, four vectors of columns at a time
+     * (a store and reload of out per position stalls on store-to-load forwarding, badly so for
+     * masked stores). Same bits as zeroing out and calling {@link #addScaled} for each t in order.
      */
     public static void weightedRows(float[] out, int outOff, float[] w, int wOff, float[] x, int base, int stride,
                                     int from, int to, int n) {
-        VectorMask<Float> m = F.indexInRange(0, n);
-        FloatVector acc = FloatVector.zero(F);
-        for (int t = from; t < to; t++) {
-            acc = FloatVector.fromArray(F, x, base + t * stride, m).fma(FloatVector.broadcast(F, w[wOff + t]), acc);
+        int lanes = F.length();
+        for (int c = 0; c < n; c += 4 * lanes) {
+            VectorMask<Float> m0 = F.indexInRange(c, n);
+            VectorMask<Float> m1 = F.indexInRange(c + lanes, n);
+            VectorMask<Float> m2 = F.indexInRange(c + 2 * lanes, n);
+            VectorMask<Float> m3 = F.indexInRange(c + 3 * lanes, n);
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            for (int t = from; t < to; t++) {
+                FloatVector s = FloatVector.broadcast(F, w[wOff + t]);
+                int row = base + t * stride + c;
+                a0 = FloatVector.fromArray(F, x, row, m0).fma(s, a0);
+                if (c + lanes < n) {
+                    a1 = FloatVector.fromArray(F, x, row + lanes, m1).fma(s, a1);
+                    if (c + 2 * lanes < n) {
+                        a2 = FloatVector.fromArray(F, x, row + 2 * lanes, m2).fma(s, a2);
+                        if (c + 3 * lanes < n) {
+                            a3 = FloatVector.fromArray(F, x, row + 3 * lanes, m3).fma(s, a3);
+                        }
+                    }
+                }
+            }
+            storeColumns(out, outOff + c, n - c, a0, a1, a2, a3);
         }
-        acc.intoArray(out, outOff, m);
     }
 
     /**
@@ -105,13 +125,57 @@ public final class VectorMath {
      */
     public static void weightedHalfRows(float[] out, int outOff, float[] w, int wOff, short[] x, int base, int stride,
                                         int from, int to, int n, boolean halfWeights) {
-        VectorMask<Float> m = F.indexInRange(0, n);
-        FloatVector acc = FloatVector.zero(F);
-        for (int t = from; t < to; t++) {
-            float s = halfWeights ? Float.float16ToFloat(Float.floatToFloat16(w[wOff + t])) : w[wOff + t];
-            acc = finiteHalves(x, base + t * stride, n).fma(FloatVector.broadcast(F, s), acc);
+        int lanes = F.length();
+        for (int c = 0; c < n; c += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            for (int t = from; t < to; t++) {
+                float weight = halfWeights ? Float.float16ToFloat(Float.floatToFloat16(w[wOff + t])) : w[wOff + t];
+                FloatVector s = FloatVector.broadcast(F, weight);
+                int row = base + t * stride + c;
+                a0 = halves(x, row, n - c).fma(s, a0);
+                if (c + lanes < n) {
+                    a1 = halves(x, row + lanes, n - c - lanes).fma(s, a1);
+                    if (c + 2 * lanes < n) {
+                        a2 = halves(x, row + 2 * lanes, n - c - 2 * lanes).fma(s, a2);
+                        if (c + 3 * lanes < n) {
+                            a3 = halves(x, row + 3 * lanes, n - c - 3 * lanes).fma(s, a3);
+                        }
+                    }
+                }
+            }
+            storeColumns(out, outOff + c, n - c, a0, a1, a2, a3);
         }
-        acc.intoArray(out, outOff, m);
+    }
+
+    /** out[at..at+left) = the first {@code left} lanes of a0, a1, a2, a3 (masked only where partial, never past them). */
+    private static void storeColumns(float[] out, int at, int left, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        int lanes = F.length();
+        store(out, at, left, a0);
+        if (left > lanes) {
+            store(out, at + lanes, left - lanes, a1);
+            if (left > 2 * lanes) {
+                store(out, at + 2 * lanes, left - 2 * lanes, a2);
+                if (left > 3 * lanes) {
+                    store(out, at + 3 * lanes, left - 3 * lanes, a3);
+                }
+            }
+        }
+    }
+
+    private static void store(float[] out, int at, int left, FloatVector v) {
+        if (left >= F.length()) {
+            v.intoArray(out, at);
+        } else {
+            v.intoArray(out, at, F.indexInRange(0, left));
+        }
+    }
+
+    /** The next min(left, F.length()) halves at offset, widened; lanes past {@code left} are 0. */
+    private static FloatVector halves(short[] x, int offset, int left) {
+        return left >= F.length() ? finiteHalves(x, offset) : finiteHalves(x, offset, left);
     }
 
     /** The first n &lt; F.length() of {@link #finiteHalves(short[], int)}, the other lanes 0. */

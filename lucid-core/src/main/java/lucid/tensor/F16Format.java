@@ -80,62 +80,85 @@ public final class F16Format implements WeightFormat {
     @Override
     public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
                         float[] out, int outOffset, int outStride) {
-        DotGroups.dotMany(this, F16Format::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+        DotGroups.dotMany(this, KERNEL, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
+    @Override
+    public void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
+                            int xStride, int k, int n, float[] out, int outOffset, int outStride) {
+        DotGroups.dotManyRows(this, KERNEL, data, offset, rowBytes, rows, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    private static final DotGroups.Kernel KERNEL = new FourVectors();
+
     /** {@link #dot} for four vectors at once: each weight vector is widened once. */
-    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
-                             float[] out, int outOffset, int outStride) {
-        int x0 = xOffset;
-        int x1 = DotGroups.member(xOffset, xStride, 1, count);
-        int x2 = DotGroups.member(xOffset, xStride, 2, count);
-        int x3 = DotGroups.member(xOffset, xStride, 3, count);
-        int lanes = F.length();
-        // Two accumulators per vector, as in dot.
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F);
-        FloatVector b1 = FloatVector.zero(F);
-        FloatVector b2 = FloatVector.zero(F);
-        FloatVector b3 = FloatVector.zero(F);
-        int i = 0;
-        for (; i <= n - 2 * lanes; i += 2 * lanes) {
-            FloatVector w = weights(data, offset, i);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-            FloatVector v = weights(data, offset, i + lanes);
-            b0 = v.fma(FloatVector.fromArray(F, x, x0 + i + lanes), b0);
-            b1 = v.fma(FloatVector.fromArray(F, x, x1 + i + lanes), b1);
-            b2 = v.fma(FloatVector.fromArray(F, x, x2 + i + lanes), b2);
-            b3 = v.fma(FloatVector.fromArray(F, x, x3 + i + lanes), b3);
+    private static final class FourVectors implements DotGroups.Kernel {
+        /** Two accumulators per vector, as in dot: a (even steps) then b (odd steps). */
+        @Override
+        public int accumulators() {
+            return 2;
         }
-        if (i <= n - lanes) {
-            FloatVector w = weights(data, offset, i);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-            i += lanes;
+
+        /** dot's loop of double steps ends here; its last single step and scalar tail are in finish. */
+        @Override
+        public boolean tiled() {
+            return true;
         }
-        float sum0 = Vectors.sumLanes(a0.add(b0));
-        float sum1 = Vectors.sumLanes(a1.add(b1));
-        float sum2 = Vectors.sumLanes(a2.add(b2));
-        float sum3 = Vectors.sumLanes(a3.add(b3));
-        for (; i < n; i++) {
-            float w = Vectors.f16(data, offset + 2L * i);
-            sum0 += w * x[x0 + i];
-            sum1 += w * x[x1 + i];
-            sum2 += w * x[x2 + i];
-            sum3 += w * x[x3 + i];
+
+        @Override
+        public int end(int n) {
+            return n - n % (2 * F.length());
         }
-        out[outOffset] = sum0;
-        out[DotGroups.member(outOffset, outStride, 1, count)] = sum1;
-        out[DotGroups.member(outOffset, outStride, 2, count)] = sum2;
-        out[DotGroups.member(outOffset, outStride, 3, count)] = sum3;
+
+        @Override
+        public void chunk(MemorySegment data, long row, float[] x, int x0, int x1, int x2, int x3, int from, int to,
+                          float[] acc, int at, float[] table) {
+            int lanes = F.length();
+            FloatVector a0 = FloatVector.fromArray(F, acc, at);
+            FloatVector b0 = FloatVector.fromArray(F, acc, at + lanes);
+            FloatVector a1 = FloatVector.fromArray(F, acc, at + 2 * lanes);
+            FloatVector b1 = FloatVector.fromArray(F, acc, at + 3 * lanes);
+            FloatVector a2 = FloatVector.fromArray(F, acc, at + 4 * lanes);
+            FloatVector b2 = FloatVector.fromArray(F, acc, at + 5 * lanes);
+            FloatVector a3 = FloatVector.fromArray(F, acc, at + 6 * lanes);
+            FloatVector b3 = FloatVector.fromArray(F, acc, at + 7 * lanes);
+            for (int i = from; i < to; i += 2 * lanes) {
+                FloatVector w = weights(data, row, i);
+                a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+                a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+                a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+                a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+                FloatVector v = weights(data, row, i + lanes);
+                b0 = v.fma(FloatVector.fromArray(F, x, x0 + i + lanes), b0);
+                b1 = v.fma(FloatVector.fromArray(F, x, x1 + i + lanes), b1);
+                b2 = v.fma(FloatVector.fromArray(F, x, x2 + i + lanes), b2);
+                b3 = v.fma(FloatVector.fromArray(F, x, x3 + i + lanes), b3);
+            }
+            a0.intoArray(acc, at);
+            b0.intoArray(acc, at + lanes);
+            a1.intoArray(acc, at + 2 * lanes);
+            b1.intoArray(acc, at + 3 * lanes);
+            a2.intoArray(acc, at + 4 * lanes);
+            b2.intoArray(acc, at + 5 * lanes);
+            a3.intoArray(acc, at + 6 * lanes);
+            b3.intoArray(acc, at + 7 * lanes);
+        }
+
+        @Override
+        public float finish(MemorySegment data, long row, float[] x, int xOffset, int n, float[] acc, int at) {
+            int lanes = F.length();
+            FloatVector a = FloatVector.fromArray(F, acc, at);
+            int i = end(n);
+            if (i <= n - lanes) {
+                a = weights(data, row, i).fma(FloatVector.fromArray(F, x, xOffset + i), a);
+                i += lanes;
+            }
+            float sum = Vectors.sumLanes(a.add(FloatVector.fromArray(F, acc, at + lanes)));
+            for (; i < n; i++) {
+                sum += Vectors.f16(data, row + 2L * i) * x[xOffset + i];
+            }
+            return sum;
+        }
     }
 
     @Override

@@ -41,44 +41,63 @@ public final class F32Format implements WeightFormat {
     @Override
     public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
                         float[] out, int outOffset, int outStride) {
-        DotGroups.dotMany(this, F32Format::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+        DotGroups.dotMany(this, KERNEL, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
+    @Override
+    public void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
+                            int xStride, int k, int n, float[] out, int outOffset, int outStride) {
+        DotGroups.dotManyRows(this, KERNEL, data, offset, rowBytes, rows, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    private static final DotGroups.Kernel KERNEL = new FourVectors();
+
     /** {@link #dot} for four vectors at once: each weight vector is loaded once. */
-    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
-                             float[] out, int outOffset, int outStride) {
-        int x0 = xOffset;
-        int x1 = DotGroups.member(xOffset, xStride, 1, count);
-        int x2 = DotGroups.member(xOffset, xStride, 2, count);
-        int x3 = DotGroups.member(xOffset, xStride, 3, count);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += F.length()) {
-            FloatVector w = FloatVector.fromMemorySegment(F, data, offset + 4L * i, ORDER);
-            acc0 = w.fma(FloatVector.fromArray(F, x, x0 + i), acc0);
-            acc1 = w.fma(FloatVector.fromArray(F, x, x1 + i), acc1);
-            acc2 = w.fma(FloatVector.fromArray(F, x, x2 + i), acc2);
-            acc3 = w.fma(FloatVector.fromArray(F, x, x3 + i), acc3);
+    private static final class FourVectors implements DotGroups.Kernel {
+        @Override
+        public int accumulators() {
+            return 1;
         }
-        float sum0 = Vectors.sumLanes(acc0);
-        float sum1 = Vectors.sumLanes(acc1);
-        float sum2 = Vectors.sumLanes(acc2);
-        float sum3 = Vectors.sumLanes(acc3);
-        for (; i < n; i++) {
-            float w = data.get(LE_FLOAT, offset + 4L * i);
-            sum0 += w * x[x0 + i];
-            sum1 += w * x[x1 + i];
-            sum2 += w * x[x2 + i];
-            sum3 += w * x[x3 + i];
+
+        @Override
+        public boolean tiled() {
+            return false;
         }
-        out[outOffset] = sum0;
-        out[DotGroups.member(outOffset, outStride, 1, count)] = sum1;
-        out[DotGroups.member(outOffset, outStride, 2, count)] = sum2;
-        out[DotGroups.member(outOffset, outStride, 3, count)] = sum3;
+
+        @Override
+        public int end(int n) {
+            return F.loopBound(n);
+        }
+
+        @Override
+        public void chunk(MemorySegment data, long row, float[] x, int x0, int x1, int x2, int x3, int from, int to,
+                          float[] acc, int at, float[] table) {
+            int lanes = F.length();
+            FloatVector acc0 = FloatVector.fromArray(F, acc, at);
+            FloatVector acc1 = FloatVector.fromArray(F, acc, at + lanes);
+            FloatVector acc2 = FloatVector.fromArray(F, acc, at + 2 * lanes);
+            FloatVector acc3 = FloatVector.fromArray(F, acc, at + 3 * lanes);
+            for (int i = from; i < to; i += lanes) {
+                FloatVector w = FloatVector.fromMemorySegment(F, data, row + 4L * i, ORDER);
+                acc0 = w.fma(FloatVector.fromArray(F, x, x0 + i), acc0);
+                acc1 = w.fma(FloatVector.fromArray(F, x, x1 + i), acc1);
+                acc2 = w.fma(FloatVector.fromArray(F, x, x2 + i), acc2);
+                acc3 = w.fma(FloatVector.fromArray(F, x, x3 + i), acc3);
+            }
+            acc0.intoArray(acc, at);
+            acc1.intoArray(acc, at + lanes);
+            acc2.intoArray(acc, at + 2 * lanes);
+            acc3.intoArray(acc, at + 3 * lanes);
+        }
+
+        @Override
+        public float finish(MemorySegment data, long row, float[] x, int xOffset, int n, float[] acc, int at) {
+            float sum = Vectors.sumLanes(FloatVector.fromArray(F, acc, at));
+            for (int i = end(n); i < n; i++) {
+                sum += data.get(LE_FLOAT, row + 4L * i) * x[xOffset + i];
+            }
+            return sum;
+        }
     }
 
     @Override

@@ -69,49 +69,76 @@ public final class Q4_0Format implements WeightFormat {
     @Override
     public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
                         float[] out, int outOffset, int outStride) {
-        DotGroups.dotMany(this, Q4_0Format::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+        DotGroups.dotMany(this, KERNEL, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
+    @Override
+    public void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
+                            int xStride, int k, int n, float[] out, int outOffset, int outStride) {
+        DotGroups.dotManyRows(this, KERNEL, data, offset, rowBytes, rows, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    private static final DotGroups.Kernel KERNEL = new FourVectors();
+
     /** {@link #dot} for four vectors at once: each block's nibbles are unpacked once. */
-    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
-                             float[] out, int outOffset, int outStride) {
-        int x0 = xOffset;
-        int x1 = DotGroups.member(xOffset, xStride, 1, count);
-        int x2 = DotGroups.member(xOffset, xStride, 2, count);
-        int x3 = DotGroups.member(xOffset, xStride, 3, count);
-        int blocks = GgmlRounding.blocks(n, QK);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            int xb = b * QK;
-            FloatVector sum0 = FloatVector.zero(F);
-            FloatVector sum1 = FloatVector.zero(F);
-            FloatVector sum2 = FloatVector.zero(F);
-            FloatVector sum3 = FloatVector.zero(F);
-            for (int j = 0; j < QK / 2; j += F.length()) {
-                IntVector q = packed(data, block + QS + j);
-                FloatVector lo = low(q, 8);
-                FloatVector hi = high(q, 8);
-                int l = xb + j;
-                int h = xb + QK / 2 + j;
-                sum0 = hi.fma(FloatVector.fromArray(F, x, x0 + h), lo.fma(FloatVector.fromArray(F, x, x0 + l), sum0));
-                sum1 = hi.fma(FloatVector.fromArray(F, x, x1 + h), lo.fma(FloatVector.fromArray(F, x, x1 + l), sum1));
-                sum2 = hi.fma(FloatVector.fromArray(F, x, x2 + h), lo.fma(FloatVector.fromArray(F, x, x2 + l), sum2));
-                sum3 = hi.fma(FloatVector.fromArray(F, x, x3 + h), lo.fma(FloatVector.fromArray(F, x, x3 + l), sum3));
-            }
-            FloatVector d = FloatVector.broadcast(F, Vectors.f16(data, block));
-            acc0 = sum0.fma(d, acc0);
-            acc1 = sum1.fma(d, acc1);
-            acc2 = sum2.fma(d, acc2);
-            acc3 = sum3.fma(d, acc3);
+    private static final class FourVectors implements DotGroups.Kernel {
+        @Override
+        public int accumulators() {
+            return 1;
         }
-        out[outOffset] = Vectors.sumLanes(acc0);
-        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);
-        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(acc2);
-        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(acc3);
+
+        @Override
+        public boolean tiled() {
+            return false;
+        }
+
+        @Override
+        public int end(int n) {
+            return n;
+        }
+
+        @Override
+        public float finish(MemorySegment data, long row, float[] x, int xOffset, int n, float[] acc, int at) {
+            return Vectors.sumLanes(FloatVector.fromArray(F, acc, at));
+        }
+
+        @Override
+        public void chunk(MemorySegment data, long row, float[] x, int x0, int x1, int x2, int x3, int from, int to,
+                          float[] acc, int at, float[] table) {
+            int lanes = F.length();
+            FloatVector acc0 = FloatVector.fromArray(F, acc, at);
+            FloatVector acc1 = FloatVector.fromArray(F, acc, at + lanes);
+            FloatVector acc2 = FloatVector.fromArray(F, acc, at + 2 * lanes);
+            FloatVector acc3 = FloatVector.fromArray(F, acc, at + 3 * lanes);
+            for (int b = from / QK; b < to / QK; b++) {
+                long block = row + (long) b * BLOCK_BYTES;
+                int xb = b * QK;
+                FloatVector sum0 = FloatVector.zero(F);
+                FloatVector sum1 = sum0;
+                FloatVector sum2 = sum0;
+                FloatVector sum3 = sum0;
+                for (int j = 0; j < QK / 2; j += lanes) {
+                    IntVector q = packed(data, block + QS + j);
+                    FloatVector lo = low(q, 8);
+                    FloatVector hi = high(q, 8);
+                    int l = xb + j;
+                    int h = xb + QK / 2 + j;
+                    sum0 = hi.fma(FloatVector.fromArray(F, x, x0 + h), lo.fma(FloatVector.fromArray(F, x, x0 + l), sum0));
+                    sum1 = hi.fma(FloatVector.fromArray(F, x, x1 + h), lo.fma(FloatVector.fromArray(F, x, x1 + l), sum1));
+                    sum2 = hi.fma(FloatVector.fromArray(F, x, x2 + h), lo.fma(FloatVector.fromArray(F, x, x2 + l), sum2));
+                    sum3 = hi.fma(FloatVector.fromArray(F, x, x3 + h), lo.fma(FloatVector.fromArray(F, x, x3 + l), sum3));
+                }
+                FloatVector d = FloatVector.broadcast(F, Vectors.f16(data, block));
+                acc0 = sum0.fma(d, acc0);
+                acc1 = sum1.fma(d, acc1);
+                acc2 = sum2.fma(d, acc2);
+                acc3 = sum3.fma(d, acc3);
+            }
+            acc0.intoArray(acc, at);
+            acc1.intoArray(acc, at + lanes);
+            acc2.intoArray(acc, at + 2 * lanes);
+            acc3.intoArray(acc, at + 3 * lanes);
+        }
     }
 
     @Override

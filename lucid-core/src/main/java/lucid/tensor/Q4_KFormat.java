@@ -101,54 +101,85 @@ public final class Q4_KFormat implements WeightFormat {
     @Override
     public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
                         float[] out, int outOffset, int outStride) {
-        DotGroups.dotMany(this, Q4_KFormat::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+        DotGroups.dotMany(this, KERNEL, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
+    @Override
+    public void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
+                            int xStride, int k, int n, float[] out, int outOffset, int outStride) {
+        DotGroups.dotManyRows(this, KERNEL, data, offset, rowBytes, rows, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    private static final DotGroups.Kernel KERNEL = new FourVectors();
+
     /** {@link #dot} for four vectors at once: each vector of weights is rebuilt once for all four. */
-    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
-                             float[] out, int outOffset, int outStride) {
-        int x0 = xOffset;
-        int x1 = DotGroups.member(xOffset, xStride, 1, count);
-        int x2 = DotGroups.member(xOffset, xStride, 2, count);
-        int x3 = DotGroups.member(xOffset, xStride, 3, count);
-        int blocks = GgmlRounding.blocks(n, QK);
-        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
-        FloatVector lo0 = FloatVector.zero(F);
-        FloatVector lo1 = FloatVector.zero(F);
-        FloatVector lo2 = FloatVector.zero(F);
-        FloatVector lo3 = FloatVector.zero(F);
-        FloatVector hi0 = FloatVector.zero(F);
-        FloatVector hi1 = FloatVector.zero(F);
-        FloatVector hi2 = FloatVector.zero(F);
-        FloatVector hi3 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            scaleTable(data, block, table);
-            for (int j = 0; j < 4; j++) {
-                FloatVector scLo = FloatVector.broadcast(F, table[2 * j]);
-                FloatVector scHi = FloatVector.broadcast(F, table[2 * j + 1]);
-                FloatVector mLo = FloatVector.broadcast(F, table[8 + 2 * j]);
-                FloatVector mHi = FloatVector.broadcast(F, table[9 + 2 * j]);
-                for (int l = 0; l < 32; l += F.length()) {
-                    IntVector q = packed(data, block + QS + 32 * j + l);
-                    FloatVector wLo = low(q).fma(scLo, mLo);
-                    FloatVector wHi = high(q).fma(scHi, mHi);
-                    int at = b * QK + 64 * j + l;
-                    lo0 = wLo.fma(FloatVector.fromArray(F, x, x0 + at), lo0);
-                    lo1 = wLo.fma(FloatVector.fromArray(F, x, x1 + at), lo1);
-                    lo2 = wLo.fma(FloatVector.fromArray(F, x, x2 + at), lo2);
-                    lo3 = wLo.fma(FloatVector.fromArray(F, x, x3 + at), lo3);
-                    hi0 = wHi.fma(FloatVector.fromArray(F, x, x0 + at + 32), hi0);
-                    hi1 = wHi.fma(FloatVector.fromArray(F, x, x1 + at + 32), hi1);
-                    hi2 = wHi.fma(FloatVector.fromArray(F, x, x2 + at + 32), hi2);
-                    hi3 = wHi.fma(FloatVector.fromArray(F, x, x3 + at + 32), hi3);
+    private static final class FourVectors implements DotGroups.Kernel {
+        /** As in dot: lo (low nibbles, sub-blocks 2j) then hi (2j+1) per vector. */
+        @Override
+        public int accumulators() {
+            return 2;
+        }
+
+        @Override
+        public boolean tiled() {
+            return false;
+        }
+
+        @Override
+        public int end(int n) {
+            return n;
+        }
+
+        @Override
+        public float finish(MemorySegment data, long row, float[] x, int xOffset, int n, float[] acc, int at) {
+            return Vectors.sumLanes(FloatVector.fromArray(F, acc, at).add(FloatVector.fromArray(F, acc, at + F.length())));
+        }
+
+        @Override
+        public void chunk(MemorySegment data, long row, float[] x, int x0, int x1, int x2, int x3, int from, int to,
+                          float[] acc, int at, float[] table) {
+            int lanes = F.length();
+            FloatVector lo0 = FloatVector.fromArray(F, acc, at);
+            FloatVector hi0 = FloatVector.fromArray(F, acc, at + lanes);
+            FloatVector lo1 = FloatVector.fromArray(F, acc, at + 2 * lanes);
+            FloatVector hi1 = FloatVector.fromArray(F, acc, at + 3 * lanes);
+            FloatVector lo2 = FloatVector.fromArray(F, acc, at + 4 * lanes);
+            FloatVector hi2 = FloatVector.fromArray(F, acc, at + 5 * lanes);
+            FloatVector lo3 = FloatVector.fromArray(F, acc, at + 6 * lanes);
+            FloatVector hi3 = FloatVector.fromArray(F, acc, at + 7 * lanes);
+            for (int b = from / QK; b < to / QK; b++) {
+                long block = row + (long) b * BLOCK_BYTES;
+                scaleTable(data, block, table);
+                for (int j = 0; j < 4; j++) {
+                    FloatVector scLo = FloatVector.broadcast(F, table[2 * j]);
+                    FloatVector scHi = FloatVector.broadcast(F, table[2 * j + 1]);
+                    FloatVector mLo = FloatVector.broadcast(F, table[8 + 2 * j]);
+                    FloatVector mHi = FloatVector.broadcast(F, table[9 + 2 * j]);
+                    for (int l = 0; l < 32; l += lanes) {
+                        IntVector q = packed(data, block + QS + 32 * j + l);
+                        FloatVector wLo = low(q).fma(scLo, mLo);
+                        FloatVector wHi = high(q).fma(scHi, mHi);
+                        int i = b * QK + 64 * j + l;
+                        lo0 = wLo.fma(FloatVector.fromArray(F, x, x0 + i), lo0);
+                        lo1 = wLo.fma(FloatVector.fromArray(F, x, x1 + i), lo1);
+                        lo2 = wLo.fma(FloatVector.fromArray(F, x, x2 + i), lo2);
+                        lo3 = wLo.fma(FloatVector.fromArray(F, x, x3 + i), lo3);
+                        hi0 = wHi.fma(FloatVector.fromArray(F, x, x0 + i + 32), hi0);
+                        hi1 = wHi.fma(FloatVector.fromArray(F, x, x1 + i + 32), hi1);
+                        hi2 = wHi.fma(FloatVector.fromArray(F, x, x2 + i + 32), hi2);
+                        hi3 = wHi.fma(FloatVector.fromArray(F, x, x3 + i + 32), hi3);
+                    }
                 }
             }
+            lo0.intoArray(acc, at);
+            hi0.intoArray(acc, at + lanes);
+            lo1.intoArray(acc, at + 2 * lanes);
+            hi1.intoArray(acc, at + 3 * lanes);
+            lo2.intoArray(acc, at + 4 * lanes);
+            hi2.intoArray(acc, at + 5 * lanes);
+            lo3.intoArray(acc, at + 6 * lanes);
+            hi3.intoArray(acc, at + 7 * lanes);
         }
-        out[outOffset] = Vectors.sumLanes(lo0.add(hi0));
-        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(lo1.add(hi1));
-        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(lo2.add(hi2));
-        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(lo3.add(hi3));
     }
 
     @Override

@@ -138,40 +138,66 @@ public final class Q6_KFormat implements WeightFormat {
     @Override
     public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
                         float[] out, int outOffset, int outStride) {
-        DotGroups.dotMany(this, Q6_KFormat::dot4, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
+        DotGroups.dotMany(this, KERNEL, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
+    @Override
+    public void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
+                            int xStride, int k, int n, float[] out, int outOffset, int outStride) {
+        DotGroups.dotManyRows(this, KERNEL, data, offset, rowBytes, rows, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    }
+
+    private static final DotGroups.Kernel KERNEL = new FourVectors();
+
     /** {@link #dot} for four vectors at once: each vector of weights is rebuilt once for all four. */
-    private static void dot4(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int count, int n,
-                             float[] out, int outOffset, int outStride) {
-        int x0 = xOffset;
-        int x1 = DotGroups.member(xOffset, xStride, 1, count);
-        int x2 = DotGroups.member(xOffset, xStride, 2, count);
-        int x3 = DotGroups.member(xOffset, xStride, 3, count);
-        int blocks = GgmlRounding.blocks(n, QK);
-        float[] table = KQuants.TABLE.get(); // per thread: a decode step allocates nothing
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            scaleTable(data, block, table);
-            for (int r = 0; r < 8; r++) {
-                for (int l = 0; l < 32; l += F.length()) {
-                    FloatVector w = weights(data, block, r, l, table);
-                    int at = b * QK + 32 * r + l;
-                    acc0 = w.fma(FloatVector.fromArray(F, x, x0 + at), acc0);
-                    acc1 = w.fma(FloatVector.fromArray(F, x, x1 + at), acc1);
-                    acc2 = w.fma(FloatVector.fromArray(F, x, x2 + at), acc2);
-                    acc3 = w.fma(FloatVector.fromArray(F, x, x3 + at), acc3);
+    private static final class FourVectors implements DotGroups.Kernel {
+        @Override
+        public int accumulators() {
+            return 1;
+        }
+
+        @Override
+        public boolean tiled() {
+            return false;
+        }
+
+        @Override
+        public int end(int n) {
+            return n;
+        }
+
+        @Override
+        public float finish(MemorySegment data, long row, float[] x, int xOffset, int n, float[] acc, int at) {
+            return Vectors.sumLanes(FloatVector.fromArray(F, acc, at));
+        }
+
+        @Override
+        public void chunk(MemorySegment data, long row, float[] x, int x0, int x1, int x2, int x3, int from, int to,
+                          float[] acc, int at, float[] table) {
+            int lanes = F.length();
+            FloatVector acc0 = FloatVector.fromArray(F, acc, at);
+            FloatVector acc1 = FloatVector.fromArray(F, acc, at + lanes);
+            FloatVector acc2 = FloatVector.fromArray(F, acc, at + 2 * lanes);
+            FloatVector acc3 = FloatVector.fromArray(F, acc, at + 3 * lanes);
+            for (int b = from / QK; b < to / QK; b++) {
+                long block = row + (long) b * BLOCK_BYTES;
+                scaleTable(data, block, table);
+                for (int r = 0; r < 8; r++) {
+                    for (int l = 0; l < 32; l += lanes) {
+                        FloatVector w = weights(data, block, r, l, table);
+                        int i = b * QK + 32 * r + l;
+                        acc0 = w.fma(FloatVector.fromArray(F, x, x0 + i), acc0);
+                        acc1 = w.fma(FloatVector.fromArray(F, x, x1 + i), acc1);
+                        acc2 = w.fma(FloatVector.fromArray(F, x, x2 + i), acc2);
+                        acc3 = w.fma(FloatVector.fromArray(F, x, x3 + i), acc3);
+                    }
                 }
             }
+            acc0.intoArray(acc, at);
+            acc1.intoArray(acc, at + lanes);
+            acc2.intoArray(acc, at + 2 * lanes);
+            acc3.intoArray(acc, at + 3 * lanes);
         }
-        out[outOffset] = Vectors.sumLanes(acc0);
-        out[DotGroups.member(outOffset, outStride, 1, count)] = Vectors.sumLanes(acc1);
-        out[DotGroups.member(outOffset, outStride, 2, count)] = Vectors.sumLanes(acc2);
-        out[DotGroups.member(outOffset, outStride, 3, count)] = Vectors.sumLanes(acc3);
     }
 
     @Override

@@ -33,6 +33,18 @@ public sealed interface WeightFormat
         }
     }
 
+    /**
+     * {@link #dotMany} for {@code rows} consecutive rows (row r at byte offset + r·rowBytes): for t
+     * &lt; k, out[outOffset + r + t·outStride] = row r · x[xOffset + t·xStride ..]. Formats with a
+     * fast version walk the rows in bands and column chunks so the vectors stay in cache.
+     */
+    default void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
+                             int xStride, int k, int n, float[] out, int outOffset, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            dotMany(data, offset + r * rowBytes, x, xOffset, xStride, k, n, out, outOffset + r, outStride);
+        }
+    }
+
     /** The scalar reference for {@link #dot}. */
     float dotScalar(MemorySegment data, long offset, float[] x, int xOffset, int n);
 

@@ -96,9 +96,7 @@ public final class WeightMatrix {
      * end): one thread's share of a product for k tokens, each row read once for all of them.
      */
     public void multiplyRows(float[] x, int k, float[] out, int start, int end) {
-        for (int r = start; r < end; r++) {
-            format.dotMany(data, r * rowBytes, x, 0, cols, k, cols, out, r, rows);
-        }
+        format.dotManyRows(data, start * rowBytes, rowBytes, end - start, x, 0, cols, k, cols, out, start, rows);
     }
 
     /** Bytes the matrix occupies (streamed once per product). */

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -109,5 +110,39 @@ class DotManyTest {
                 }
             }
         }
+    }
+
+    /**
+     * Several formats in one JVM (as in a real model: Q4_K beside Q6_K, F32, ...) share the
+     * dotManyRows driver, whose call to the kernels is then polymorphic: once compiled, a
+     * multi-row product must still allocate nothing (a boxed vector would be garbage per row).
+     */
+    @org.junit.jupiter.api.Test
+    void productsOfSeveralFormatsAllocateNothingOnceCompiled() {
+        GgmlType[] types = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K};
+        int rows = 40;
+        int cols = 2048;
+        int k = 4;
+        TestData.Rng r = TestData.rng("mixed dotManyRows");
+        MemorySegment[] weights = new MemorySegment[types.length];
+        for (int f = 0; f < types.length; f++) {
+            weights[f] = TestData.randomWeights(r, types[f], rows * cols, 0);
+        }
+        float[] x = TestData.activations(r, k * cols);
+        float[] out = new float[k * rows];
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 60 && best > 0; round++) { // the best round: late JIT compilations allocate too
+            long before = threads.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 50; i++) {
+                for (int f = 0; f < types.length; f++) {
+                    WeightFormat.of(types[f]).dotManyRows(weights[f], 0, types[f].bytesFor(cols), rows, x, 0, cols, k, cols,
+                            out, 0, rows);
+                }
+            }
+            best = Math.min(best, threads.getThreadAllocatedBytes(id) - before);
+        }
+        assertThat(best).as("bytes allocated by 50 rounds of products in 7 formats").isLessThan(1024);
     }
 }

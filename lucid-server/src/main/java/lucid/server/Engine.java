@@ -24,10 +24,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * that are stepping. With a model read from memory at every step (most), one lane takes all the
  * decoding slots, so the weights stream once per step for all of them, on all threads while no
  * other lane has work — another lane meanwhile takes a new request's prompt, so streams do not
- * stall behind it. A model small enough to stay in the CPU's caches has steps too short to split
- * over threads: the decoding slots are shared out evenly, each lane running its own batch on its
- * own core. The lanes never wait for each other at the end of a round. Admission is bounded:
- * slots + queue requests at once, beyond that {@link #submit} refuses.
+ * stall behind it. A model small enough to stay in the CPU's caches (stories260K) saves nothing
+ * by batching — its weights are already at hand, and four sequences' caches beside them spill
+ * a core's L2 (measured: 4 slots 14–18k t/s stepped one at a time, 10–14k batched) — and its
+ * steps are too short to split over threads: each lane steps one slot at a time on its own core,
+ * preferring its own slots. The lanes never wait for each other at the end of a round. Admission
+ * is bounded: slots + queue requests at once, beyond that {@link #submit} refuses.
  */
 final class Engine implements AutoCloseable {
     private final ServerConfig config;
@@ -41,11 +43,11 @@ final class Engine implements AutoCloseable {
     private final Condition work = lock.newCondition();
     private final List<Thread> lanes = new ArrayList<>();
     private final int laneCount;
-    /** Whether the decoding slots are shared out over the lanes (a cache-resident model) rather than batched by one. */
-    private final boolean spread;
+    /** Whether the model is cache-resident: each lane steps one slot at a time (no batching), rather than one lane batching all. */
+    private final boolean cacheResident;
     /** Lanes stepping now (guarded by lock): they share the threads. */
     private int stepping;
-    /** Lanes stepping a batch of decoding slots now (guarded by lock); without {@link #spread}, at most one. */
+    /** Lanes stepping a batch of decoding slots now (guarded by lock); unless {@link #cacheResident}, at most one. */
     private int decoding;
     /** Each lane's buffers for stepping several slots at once. */
     private final List<SequenceBatch> batches = new ArrayList<>();
@@ -64,7 +66,7 @@ final class Engine implements AutoCloseable {
         }
         held = new boolean[slots.size()];
         laneCount = Math.min(config.threads(), config.parallel());
-        spread = spreadsDecoders(model);
+        cacheResident = isCacheResident(model);
         for (int i = 0; i < laneCount; i++) {
             batches.add(new SequenceBatch(model.config(), config.parallel(), new WorkerPool(config.threads())));
         }
@@ -78,9 +80,9 @@ final class Engine implements AutoCloseable {
     /** Weights up to this size count as cache-resident (a few MB of L2 and L3 per core here). */
     static final long CACHE_RESIDENT_BYTES = 16L << 20;
 
-    /** Whether decoding slots are shared out over the lanes: for a cache-resident model (see the class comment). */
-    static boolean spreadsDecoders(Model model) {
-        String forced = System.getProperty("lucid.server.spread"); // for measuring both ways
+    /** Whether the model is cache-resident, so slots step one at a time, spread over the lanes (see the class comment). */
+    static boolean isCacheResident(Model model) {
+        String forced = System.getProperty("lucid.server.cacheResident"); // for measuring both ways
         return forced != null ? Boolean.parseBoolean(forced)
                 : model.transformer().weights().streamedBytesPerToken() <= CACHE_RESIDENT_BYTES;
     }
@@ -152,7 +154,7 @@ final class Engine implements AutoCloseable {
                     continue;
                 }
                 batching = slots.get(first).batchable();
-                size = take(lane, first, group);
+                size = take(first, group);
                 stepping++;
                 decoding += batching ? 1 : 0;
                 int parallelism = Math.max(1, config.threads() / stepping);
@@ -173,29 +175,21 @@ final class Engine implements AutoCloseable {
     }
 
     /**
-     * Holds {@code first} and, when it is decoding, this lane's share of the other decoding slots
-     * no lane holds: all of them, or with {@link #spread} an even split over the lanes. Returns
-     * how many it took.
+     * Holds {@code first} and, when it is decoding (and the model is not cache-resident), all the
+     * other decoding slots no lane holds. Returns how many it took.
      */
-    private int take(int lane, int first, int[] group) {
+    private int take(int first, int[] group) {
         held[first] = true;
         group[0] = first;
         int size = 1;
-        if (!slots.get(first).batchable()) {
+        if (cacheResident || !slots.get(first).batchable()) {
             return 1;
         }
-        int decoders = 0;
-        for (Slot s : slots) {
-            decoders += s.batchable() ? 1 : 0;
-        }
-        int share = spread ? (decoders + laneCount - 1) / laneCount : decoders;
-        for (int pass = spread ? 0 : 1; pass < 2; pass++) { // with spreading, the lane's own slots first
-            for (int k = 1; k < slots.size() && size < share; k++) {
-                int i = (first + k) % slots.size();
-                if (!held[i] && slots.get(i).batchable() && (pass == 1 || ownedBy(i, lane))) {
-                    held[i] = true;
-                    group[size++] = i;
-                }
+        for (int k = 1; k < slots.size(); k++) {
+            int i = (first + k) % slots.size();
+            if (!held[i] && slots.get(i).batchable()) {
+                held[i] = true;
+                group[size++] = i;
             }
         }
         return size;
@@ -241,7 +235,7 @@ final class Engine implements AutoCloseable {
     }
 
     /**
-     * Slot i "belongs" to lane i mod lanes: with spreading, a lane prefers its own slots, so a
+     * Slot i "belongs" to lane i mod lanes: for a cache-resident model a lane prefers its own slots, so a
      * sequence's KV cache stays in one core's cache instead of moving between cores every step
      * (moving cost a small model a sixth of its throughput).
      */
@@ -251,16 +245,16 @@ final class Engine implements AutoCloseable {
 
     /**
      * The next busy slot after the cursor that no lane holds and that may start now, or -1;
-     * advances the cursor (round-robin). With spreading, {@code lane}'s own slots come first
+     * advances the cursor (round-robin). For a cache-resident model, {@code lane}'s own slots come first
      * (-1: any lane's).
      */
     private int nextRunnable(int lane) {
-        for (int pass = spread && lane >= 0 ? 0 : 1; pass < 2; pass++) {
+        for (int pass = cacheResident && lane >= 0 ? 0 : 1; pass < 2; pass++) {
             for (int k = 0; k < slots.size(); k++) {
                 int i = (cursor + k) % slots.size();
                 Slot s = slots.get(i);
-                // without spreading, decoding slots wait for the one batch rather than start a second stream of the weights
-                if (s.busy() && !held[i] && (spread || decoding == 0 || !s.batchable()) && (pass == 1 || ownedBy(i, lane))) {
+                // otherwise decoding slots wait for the one batch rather than start a second stream of the weights
+                if (s.busy() && !held[i] && (cacheResident || decoding == 0 || !s.batchable()) && (pass == 1 || ownedBy(i, lane))) {
                     cursor = i + 1;
                     return i;
                 }

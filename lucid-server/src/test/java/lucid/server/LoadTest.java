@@ -88,9 +88,21 @@ class LoadTest {
         }
     }
 
-    @Test
-    void aSeedGivesTheSameTokensAloneOrInABatch() throws Exception {
-        try (TestServer s = server(4, 4, 512)) {
+    /**
+     * Both ways the engine runs slots: stories260K is cache-resident, so its slots step one at a
+     * time; with the property off they go through the model together (what larger models do).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aSeedGivesTheSameTokensAloneOrInABatch(boolean cacheResident) throws Exception {
+        TestServer server;
+        System.setProperty("lucid.server.cacheResident", Boolean.toString(cacheResident));
+        try {
+            server = server(4, 4, 512);
+        } finally {
+            System.clearProperty("lucid.server.cacheResident");
+        }
+        try (TestServer s = server) {
             String body = "{\"prompt\": \"Lily\", \"max_tokens\": 60, \"temperature\": 1.0, \"seed\": 7}";
             String alone = Http.post(s.base + "/v1/completions", body).json().get("choices").get(0).get("text").asText();
             List<CompletableFuture<Http.Reply>> batch = new ArrayList<>();

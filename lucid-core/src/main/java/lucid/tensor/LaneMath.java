@@ -45,17 +45,27 @@ public final class LaneMath {
     private static final float T3 = 1.33314422036e-1f;
     private static final float T4 = -3.33332819422e-1f;
 
-    private static FloatVector c(float value) {
-        return FloatVector.broadcast(F, value);
-    }
+    // Constant vectors, not broadcasts in helper calls: every call left in these methods risks C2
+    // running out of inlining budget, and a vector crossing a call that is not inlined is boxed.
+    private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(F, -LN2_HI);
+    private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(F, -LN2_LO);
+    private static final FloatVector VP2 = FloatVector.broadcast(F, P2);
+    private static final FloatVector VP3 = FloatVector.broadcast(F, P3);
+    private static final FloatVector VP4 = FloatVector.broadcast(F, P4);
+    private static final FloatVector VP5 = FloatVector.broadcast(F, P5);
+    private static final FloatVector VT2 = FloatVector.broadcast(F, T2);
+    private static final FloatVector VT3 = FloatVector.broadcast(F, T3);
+    private static final FloatVector VT4 = FloatVector.broadcast(F, T4);
+    private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
+    private static final FloatVector TWO = FloatVector.broadcast(F, 2f);
 
     public static FloatVector exp(FloatVector x) {
         VectorMask<Float> underflow = x.lt(EXP_LOW);
         FloatVector v = x.max(EXP_LOW).min(EXP_HIGH);
         FloatVector n = v.fma(LOG2E, ROUND).sub(ROUND);
-        FloatVector r = n.fma(c(-LN2_HI), v);
-        r = n.fma(c(-LN2_LO), r);
-        FloatVector p = r.fma(P0, P1).fma(r, c(P2)).fma(r, c(P3)).fma(r, c(P4)).fma(r, c(P5));
+        FloatVector r = n.fma(NEG_LN2_HI, v);
+        r = n.fma(NEG_LN2_LO, r);
+        FloatVector p = r.fma(P0, P1).fma(r, VP2).fma(r, VP3).fma(r, VP4).fma(r, VP5);
         FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
         IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
         return e.mul(bits.reinterpretAsFloats()).blend(0f, underflow);
@@ -78,9 +88,9 @@ public final class LaneMath {
         FloatVector a = x.abs();
         // small |x|: x + x³·P(x²)
         FloatVector z = x.mul(x);
-        FloatVector small = z.fma(T0, T1).fma(z, c(T2)).fma(z, c(T3)).fma(z, c(T4)).mul(z).fma(x, x);
+        FloatVector small = z.fma(T0, T1).fma(z, VT2).fma(z, VT3).fma(z, VT4).mul(z).fma(x, x);
         // larger |x|: 1 − 2/(e^{2|x|} + 1), with x's sign
-        FloatVector large = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(a.add(a)).add(1f)));
+        FloatVector large = ONE.sub(TWO.div(exp(a.add(a)).add(1f)));
         large = large.blend(1f, a.compare(VectorOperators.GE, TANH_ONE));
         large = large.blend(large.neg(), x.lt(0f));
         return large.blend(small, a.lt(TANH_SMALL));

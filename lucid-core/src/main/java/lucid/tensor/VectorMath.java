@@ -90,12 +90,10 @@ public final class VectorMath {
      */
     public static void weightedRows(float[] out, int outOff, float[] w, int wOff, float[] x, int base, int stride,
                                     int from, int to, int n) {
+        // Each loop updates all its accumulators unconditionally: vectors merged from branches get boxed.
         int lanes = F.length();
-        for (int c = 0; c < n; c += 4 * lanes) {
-            VectorMask<Float> m0 = F.indexInRange(c, n);
-            VectorMask<Float> m1 = F.indexInRange(c + lanes, n);
-            VectorMask<Float> m2 = F.indexInRange(c + 2 * lanes, n);
-            VectorMask<Float> m3 = F.indexInRange(c + 3 * lanes, n);
+        int c = 0;
+        for (; c + 4 * lanes <= n; c += 4 * lanes) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
             FloatVector a2 = FloatVector.zero(F);
@@ -103,18 +101,30 @@ public final class VectorMath {
             for (int t = from; t < to; t++) {
                 FloatVector s = FloatVector.broadcast(F, w[wOff + t]);
                 int row = base + t * stride + c;
-                a0 = FloatVector.fromArray(F, x, row, m0).fma(s, a0);
-                if (c + lanes < n) {
-                    a1 = FloatVector.fromArray(F, x, row + lanes, m1).fma(s, a1);
-                    if (c + 2 * lanes < n) {
-                        a2 = FloatVector.fromArray(F, x, row + 2 * lanes, m2).fma(s, a2);
-                        if (c + 3 * lanes < n) {
-                            a3 = FloatVector.fromArray(F, x, row + 3 * lanes, m3).fma(s, a3);
-                        }
-                    }
-                }
+                a0 = FloatVector.fromArray(F, x, row).fma(s, a0);
+                a1 = FloatVector.fromArray(F, x, row + lanes).fma(s, a1);
+                a2 = FloatVector.fromArray(F, x, row + 2 * lanes).fma(s, a2);
+                a3 = FloatVector.fromArray(F, x, row + 3 * lanes).fma(s, a3);
             }
-            storeColumns(out, outOff + c, n - c, a0, a1, a2, a3);
+            a0.intoArray(out, outOff + c);
+            a1.intoArray(out, outOff + c + lanes);
+            a2.intoArray(out, outOff + c + 2 * lanes);
+            a3.intoArray(out, outOff + c + 3 * lanes);
+        }
+        for (; c + lanes <= n; c += lanes) {
+            FloatVector a = FloatVector.zero(F);
+            for (int t = from; t < to; t++) {
+                a = FloatVector.fromArray(F, x, base + t * stride + c).fma(FloatVector.broadcast(F, w[wOff + t]), a);
+            }
+            a.intoArray(out, outOff + c);
+        }
+        if (c < n) { // the last n mod lanes columns (all of a small head): one masked vector
+            VectorMask<Float> m = F.indexInRange(0, n - c);
+            FloatVector a = FloatVector.zero(F);
+            for (int t = from; t < to; t++) {
+                a = FloatVector.fromArray(F, x, base + t * stride + c, m).fma(FloatVector.broadcast(F, w[wOff + t]), a);
+            }
+            a.intoArray(out, outOff + c, m);
         }
     }
 
@@ -126,56 +136,29 @@ public final class VectorMath {
     public static void weightedHalfRows(float[] out, int outOff, float[] w, int wOff, short[] x, int base, int stride,
                                         int from, int to, int n, boolean halfWeights) {
         int lanes = F.length();
-        for (int c = 0; c < n; c += 4 * lanes) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
+        // One vector of columns at a time: four widening conversions in one loop outgrew C2's
+        // inlining budget, and the widened vectors were boxed at every position.
+        int c = 0;
+        for (; c + lanes <= n; c += lanes) {
+            FloatVector a = FloatVector.zero(F);
             for (int t = from; t < to; t++) {
-                float weight = halfWeights ? Float.float16ToFloat(Float.floatToFloat16(w[wOff + t])) : w[wOff + t];
-                FloatVector s = FloatVector.broadcast(F, weight);
-                int row = base + t * stride + c;
-                a0 = halves(x, row, n - c).fma(s, a0);
-                if (c + lanes < n) {
-                    a1 = halves(x, row + lanes, n - c - lanes).fma(s, a1);
-                    if (c + 2 * lanes < n) {
-                        a2 = halves(x, row + 2 * lanes, n - c - 2 * lanes).fma(s, a2);
-                        if (c + 3 * lanes < n) {
-                            a3 = halves(x, row + 3 * lanes, n - c - 3 * lanes).fma(s, a3);
-                        }
-                    }
-                }
+                a = finiteHalves(x, base + t * stride + c).fma(FloatVector.broadcast(F, weightAt(w, wOff + t, halfWeights)), a);
             }
-            storeColumns(out, outOff + c, n - c, a0, a1, a2, a3);
+            a.intoArray(out, outOff + c);
         }
-    }
-
-    /** out[at..at+left) = the first {@code left} lanes of a0, a1, a2, a3 (masked only where partial, never past them). */
-    private static void storeColumns(float[] out, int at, int left, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        int lanes = F.length();
-        store(out, at, left, a0);
-        if (left > lanes) {
-            store(out, at + lanes, left - lanes, a1);
-            if (left > 2 * lanes) {
-                store(out, at + 2 * lanes, left - 2 * lanes, a2);
-                if (left > 3 * lanes) {
-                    store(out, at + 3 * lanes, left - 3 * lanes, a3);
-                }
+        if (c < n) { // the last n mod lanes columns (all of a small head): one masked vector
+            int left = n - c;
+            VectorMask<Float> m = F.indexInRange(0, left);
+            FloatVector a = FloatVector.zero(F);
+            for (int t = from; t < to; t++) {
+                a = finiteHalves(x, base + t * stride + c, left).fma(FloatVector.broadcast(F, weightAt(w, wOff + t, halfWeights)), a);
             }
+            a.intoArray(out, outOff + c, m);
         }
     }
 
-    private static void store(float[] out, int at, int left, FloatVector v) {
-        if (left >= F.length()) {
-            v.intoArray(out, at);
-        } else {
-            v.intoArray(out, at, F.indexInRange(0, left));
-        }
-    }
-
-    /** The next min(left, F.length()) halves at offset, widened; lanes past {@code left} are 0. */
-    private static FloatVector halves(short[] x, int offset, int left) {
-        return left >= F.length() ? finiteHalves(x, offset) : finiteHalves(x, offset, left);
+    private static float weightAt(float[] w, int i, boolean half) {
+        return half ? Float.float16ToFloat(Float.floatToFloat16(w[i])) : w[i];
     }
 
     /** The first n &lt; F.length() of {@link #finiteHalves(short[], int)}, the other lanes 0. */
@@ -471,17 +454,17 @@ public final class VectorMath {
         for (int i = upper; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
-        FloatVector sums = FloatVector.zero(F);
         for (int i = 0; i < upper; i += F.length()) {
-            FloatVector e = LaneMath.exp(FloatVector.fromArray(F, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            sums = sums.add(e);
+            LaneMath.exp(FloatVector.fromArray(F, x, off + i).sub(max)).intoArray(x, off + i);
         }
-        float sum = Vectors.sumLanes(sums);
         for (int i = upper; i < n; i++) {
-            float e = LaneMath.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
+            x[off + i] = LaneMath.exp(x[off + i] - max);
+        }
+        // summed in order after the fact: a vector of partial sums handed to a reduction method
+        // that C2 did not inline (exp used up the budget) was boxed at every call
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i];
         }
         float inv = 1f / sum;
         for (int i = 0; i < upper; i += F.length()) {

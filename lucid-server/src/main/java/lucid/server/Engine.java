@@ -13,9 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Continuous batching: stepper threads ("lanes") advance the busy slots one token at a time. A
- * lane takes the next slot no other lane holds, round-robin, and with it its share of the other
- * slots that are decoding: those go through the model together in one pass that reads each
- * weight once for all of them ({@link Session#evaluate(Session[], int[], int, SequenceBatch)},
+ * lane takes the next slot no other lane holds, round-robin, and with it (unless the model is
+ * cache-resident, below) all the other slots that are decoding: those go through the model
+ * together in one pass that reads each weight once for all of them ({@link Session#evaluate(Session[], int[], int, SequenceBatch)},
  * each sequence getting the bits it would get alone). A prompt, or a traced request (whose
  * observers watch its own pass), steps alone. A waiting request takes a free slot whenever a
  * lane comes by (the free slot whose cached tokens share the longest prefix with its prompt).

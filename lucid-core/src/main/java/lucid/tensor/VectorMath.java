@@ -13,11 +13,6 @@ import static lucid.tensor.Vectors.ORDER;
 /**
  * Elementwise and reduction kernels on float activations: the small steps of the forward pass
  * between the matrix products. Each has a scalar twin ({@code ...Scalar}) that the tests use.
- *
- * <p>Boxing: a vector passed to or returned from a method that C2 does not inline becomes a heap
- * object. Whether a helper is inlined depends on what else the JVM compiled first, so in the
- * attention loops (run per position) the half-float widening is written out rather than called
- * (DecodeDeterminismTest caught 1.6 MB per decode step otherwise).
  */
 public final class VectorMath {
     private VectorMath() {}
@@ -141,30 +136,20 @@ public final class VectorMath {
     public static void weightedHalfRows(float[] out, int outOff, float[] w, int wOff, short[] x, int base, int stride,
                                         int from, int to, int n, boolean halfWeights) {
         int lanes = F.length();
-        // One vector of columns at a time: four widening conversions in one loop outgrew C2's
-        // inlining budget, and the widened vectors were boxed at every position.
-        int c = 0;
+        int c = 0; // one vector of columns at a time (each column still sums over t in order)
         for (; c + lanes <= n; c += lanes) {
             FloatVector a = FloatVector.zero(F);
             for (int t = from; t < to; t++) {
-                // the widening of finiteHalves written out, not called: see the class comment on boxing
-                FloatVector v = ((jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector.fromArray(Vectors.S, x, base + t * stride + c)
-                        .convertShape(VectorOperators.S2I, Vectors.I, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                a = v.fma(FloatVector.broadcast(F, weightAt(w, wOff + t, halfWeights)), a);
+                a = finiteHalves(x, base + t * stride + c).fma(FloatVector.broadcast(F, weightAt(w, wOff + t, halfWeights)), a);
             }
             a.intoArray(out, outOff + c);
         }
         if (c < n) { // the last n mod lanes columns (all of a small head): one masked vector
             int left = n - c;
             VectorMask<Float> m = F.indexInRange(0, left);
-            VectorMask<Short> ms = Vectors.S.indexInRange(0, left);
             FloatVector a = FloatVector.zero(F);
             for (int t = from; t < to; t++) {
-                FloatVector v = ((jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector.fromArray(Vectors.S, x, base + t * stride + c, ms)
-                        .convertShape(VectorOperators.S2I, Vectors.I, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                a = v.fma(FloatVector.broadcast(F, weightAt(w, wOff + t, halfWeights)), a);
+                a = finiteHalves(x, base + t * stride + c, left).fma(FloatVector.broadcast(F, weightAt(w, wOff + t, halfWeights)), a);
             }
             a.intoArray(out, outOff + c, m);
         }
@@ -187,18 +172,12 @@ public final class VectorMath {
         float sum = 0f;
         if (Vectors.ENABLED && n < F.length()) { // a small attention head: one masked vector
             VectorMask<Float> m = F.indexInRange(0, n);
-            FloatVector v = ((jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector.fromArray(Vectors.S, b, bOff, Vectors.S.indexInRange(0, n))
-                    .convertShape(VectorOperators.S2I, Vectors.I, 0))
-                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            return Vectors.sumLanes(FloatVector.fromArray(F, a, aOff, m).mul(v));
+            return Vectors.sumLanes(FloatVector.fromArray(F, a, aOff, m).mul(finiteHalves(b, bOff, n)));
         }
         if (Vectors.ENABLED && n >= F.length()) {
             FloatVector acc = FloatVector.zero(F);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                FloatVector v = ((jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector.fromArray(Vectors.S, b, bOff + i)
-                        .convertShape(VectorOperators.S2I, Vectors.I, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                acc = FloatVector.fromArray(F, a, aOff + i).fma(v, acc);
+                acc = FloatVector.fromArray(F, a, aOff + i).fma(finiteHalves(b, bOff + i), acc);
             }
             sum = Vectors.sumLanes(acc);
         }

@@ -89,8 +89,8 @@ public final class Session {
             throw new IllegalArgumentException("a sequence batch holds 1.." + Math.min(batch.capacity(), sessions.length)
                     + " sequences, got " + count);
         }
-        InferenceState[] states = new InferenceState[count];
-        int[] positions = new int[count];
+        InferenceState[] states = batch.states();
+        int[] positions = batch.positions();
         Transformer model = sessions[0].model;
         for (int i = 0; i < count; i++) {
             Session s = sessions[i];

@@ -25,6 +25,9 @@ public final class SequenceBatch implements WorkerPool.Job {
     final float[] hb;
     final float[] hb2;
     final float[] logits;
+    /** For callers assembling a step (see {@link #states()}). */
+    private final InferenceState[] stateSlots;
+    private final int[] positionSlots;
 
     // The running step, for the per-sequence part that runs on the pool.
     Transformer model;
@@ -53,6 +56,21 @@ public final class SequenceBatch implements WorkerPool.Job {
         hb = new float[capacity * config.feedForwardLength()];
         hb2 = new float[capacity * config.feedForwardLength()];
         logits = new float[capacity * config.vocabularySize()];
+        stateSlots = new InferenceState[capacity];
+        positionSlots = new int[capacity];
+    }
+
+    /**
+     * Room for the states and positions of a step ({@link Transformer#forwardSequences}'s
+     * arguments), so a caller assembling one each step allocates nothing. Contents are the caller's.
+     */
+    public InferenceState[] states() {
+        return stateSlots;
+    }
+
+    /** See {@link #states()}. */
+    public int[] positions() {
+        return positionSlots;
     }
 
     public int capacity() {

@@ -69,9 +69,18 @@ final class DotGroups {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    static void dotMany(WeightFormat format, Kernel kernel, MemorySegment data, long offset, float[] x, int xOffset,
-                        int xStride, int k, int n, float[] out, int outOffset, int outStride) {
-        dotManyRows(format, kernel, data, offset, 0, 1, x, xOffset, xStride, k, n, out, outOffset, outStride);
+    /** The format's four-vector kernel, or null: its products then take each vector through {@link WeightFormat#dot}. */
+    static Kernel kernelOf(WeightFormat format) {
+        return switch (format) {
+            case F32Format f -> F32Format.KERNEL;
+            case F16Format f -> F16Format.KERNEL;
+            case BF16Format f -> BF16Format.KERNEL;
+            case Q8_0Format f -> Q8_0Format.KERNEL;
+            case Q4_0Format f -> Q4_0Format.KERNEL;
+            case Q4_KFormat f -> Q4_KFormat.KERNEL;
+            case Q6_KFormat f -> Q6_KFormat.KERNEL;
+            default -> null;
+        };
     }
 
     /**
@@ -81,7 +90,7 @@ final class DotGroups {
     static void dotManyRows(WeightFormat format, Kernel kernel, MemorySegment data, long offset, long rowBytes,
                             int rows, float[] x, int xOffset, int xStride, int k, int n,
                             float[] out, int outOffset, int outStride) {
-        int groups = Vectors.ENABLED ? k / GROUP + (k % GROUP >= 2 ? 1 : 0) : 0;
+        int groups = Vectors.ENABLED && kernel != null ? k / GROUP + (k % GROUP >= 2 ? 1 : 0) : 0;
         int grouped = Math.min(k, groups * GROUP); // vectors the groups cover; the rest (0 or 1) use dot
         if (groups > 0) {
             Scratch scratch = SCRATCH.get();

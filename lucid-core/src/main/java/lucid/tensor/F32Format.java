@@ -38,19 +38,8 @@ public final class F32Format implements WeightFormat {
         return sum;
     }
 
-    @Override
-    public void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
-                        float[] out, int outOffset, int outStride) {
-        DotGroups.dotMany(this, KERNEL, data, offset, x, xOffset, xStride, k, n, out, outOffset, outStride);
-    }
-
-    @Override
-    public void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
-                            int xStride, int k, int n, float[] out, int outOffset, int outStride) {
-        DotGroups.dotManyRows(this, KERNEL, data, offset, rowBytes, rows, x, xOffset, xStride, k, n, out, outOffset, outStride);
-    }
-
-    private static final DotGroups.Kernel KERNEL = new FourVectors();
+    /** The four-vector kernel behind {@link #dotMany} (found by {@link DotGroups#kernelOf}). */
+    static final DotGroups.Kernel KERNEL = new FourVectors();
 
     /** {@link #dot} for four vectors at once: each weight vector is loaded once. */
     private static final class FourVectors implements DotGroups.Kernel {

@@ -28,9 +28,7 @@ public sealed interface WeightFormat
      */
     default void dotMany(MemorySegment data, long offset, float[] x, int xOffset, int xStride, int k, int n,
                          float[] out, int outOffset, int outStride) {
-        for (int t = 0; t < k; t++) {
-            out[outOffset + t * outStride] = dot(data, offset, x, xOffset + t * xStride, n);
-        }
+        dotManyRows(data, offset, 0, 1, x, xOffset, xStride, k, n, out, outOffset, outStride);
     }
 
     /**
@@ -40,9 +38,8 @@ public sealed interface WeightFormat
      */
     default void dotManyRows(MemorySegment data, long offset, long rowBytes, int rows, float[] x, int xOffset,
                              int xStride, int k, int n, float[] out, int outOffset, int outStride) {
-        for (int r = 0; r < rows; r++) {
-            dotMany(data, offset + r * rowBytes, x, xOffset, xStride, k, n, out, outOffset + r, outStride);
-        }
+        DotGroups.dotManyRows(this, DotGroups.kernelOf(this), data, offset, rowBytes, rows, x, xOffset, xStride, k, n,
+                out, outOffset, outStride);
     }
 
     /** The scalar reference for {@link #dot}. */
